@@ -1,0 +1,41 @@
+import type { Config } from '../config';
+import { parseClient, RecordError, type ClientRecord } from './records';
+import { KEY, MAX_KEY_BYTES, parseRecord, readText } from './store';
+import { secretMatches } from './secrets';
+import { TtlCache } from './ttl-cache';
+
+let cache: TtlCache<ClientRecord | null> | undefined;
+let cacheTtl = -1;
+
+/**
+ * The client record for `clientId`, or `null` when there is none. Records are reused by the
+ * isolate for `STORE_CACHE_SECONDS` (unknown ids too, so random ids cannot drive KV reads).
+ */
+export function findClient(kv: KVNamespace, config: Config, clientId: string): Promise<ClientRecord | null> {
+  if (new TextEncoder().encode(clientId).length > MAX_KEY_BYTES - 7) return Promise.resolve(null);
+  if (!cache || cacheTtl !== config.storeCacheMs) {
+    cache = new TtlCache(config.storeCacheMs);
+    cacheTtl = config.storeCacheMs;
+  }
+  return cache.get(clientId, async () => {
+    const key = KEY.client(clientId);
+    const raw = await readText(kv, key);
+    if (raw === null) return null;
+    return parseRecord(key, raw, (k, r) => {
+      const client = parseClient(k, r);
+      if (client.clientId !== clientId) throw new RecordError(k, `"clientId" is "${client.clientId}", not the key's id`);
+      return client;
+    });
+  });
+}
+
+/** Forgets cached client records, so the next read goes to KV (after admin changes). */
+export function forgetClient(clientId?: string): void {
+  cache?.clear(clientId);
+}
+
+/** Whether `secret` is one of the client's unexpired secrets (RFC 6749 §2.3.1), in constant time. */
+export function verifyClientSecret(client: { secrets: ClientRecord['secrets'] }, secret: string, now = Date.now()): Promise<boolean> {
+  const live = client.secrets.filter((s) => !s.expires || Date.parse(s.expires) > now).map((s) => s.hash);
+  return secretMatches(secret, live);
+}

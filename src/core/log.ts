@@ -1,0 +1,35 @@
+/**
+ * Structured JSON log lines. Callers pass only identifiers and outcomes: never a secret, a hash,
+ * a token or a private key. `redact` is a second line of defence for fields with such names.
+ */
+
+export type LogEvent =
+  | 'token_issued'
+  | 'client_auth_failed'
+  | 'request_rejected'
+  | 'store_record_invalid'
+  | 'store_unavailable'
+  | 'config_invalid'
+  | 'signing_unavailable'
+  | 'key_rotated'
+  | 'client_changed'
+  | 'token_revoked'
+  | 'gateway_rejected'
+  | 'gateway_origin_failed'
+  | 'unhandled_error';
+
+const SENSITIVE = /secret|password|token|hash|assertion|private|authorization|^d$|^k$/i;
+
+function redact(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) out[key] = SENSITIVE.test(key) ? '[redacted]' : value;
+  return out;
+}
+
+/** Writes one JSON log line for an event. */
+export function log(level: 'info' | 'warn' | 'error', event: LogEvent, fields: Record<string, unknown> = {}): void {
+  const line = JSON.stringify({ level, event, time: new Date().toISOString(), ...redact(fields) });
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.log(line);
+}

@@ -1,0 +1,194 @@
+/**
+ * Shapes of the records kept in Workers KV (docs/storage.md) and their validation. A record that
+ * is not valid JSON or has the wrong shape is rejected with a message naming the key and the field,
+ * never half-used.
+ */
+
+/** A hashed client or resource secret: base64(SHA-256) or base64(SHA-512) of the secret. */
+export interface SecretRecord {
+  hash: string;
+  /** ISO 8601; informative. */
+  created?: string;
+  /** ISO 8601; the secret is ignored from this instant on. */
+  expires?: string | null;
+  description?: string;
+}
+
+export interface ClientRecord {
+  clientId: string;
+  name?: string;
+  enabled: boolean;
+  secrets: SecretRecord[];
+  allowedGrantTypes: string[];
+  allowedScopes: string[];
+  /** Seconds; default 3600. */
+  accessTokenLifetime: number;
+  /** Extra claims for the client's tokens; a value may be a string, number, boolean or list. */
+  claims: Record<string, ClaimValue>;
+  /** Prefix put before each of `claims`' names (IdentityServer's `ClientClaimsPrefix`). */
+  claimsPrefix: string;
+}
+
+export type ClaimValue = string | number | boolean | Array<string | number | boolean>;
+
+export interface ScopeRecord {
+  name: string;
+  displayName?: string;
+  description?: string;
+  enabled: boolean;
+}
+
+export interface ResourceRecord {
+  name: string;
+  displayName?: string;
+  enabled: boolean;
+  /** Names of the API scopes this resource accepts; granting one puts this resource in `aud`. */
+  scopes: string[];
+  /** Hashed secrets the resource authenticates with at the introspection endpoint. */
+  secrets: SecretRecord[];
+}
+
+/** Claims a client may never set, whatever its prefix: they carry the token's own meaning. */
+export const RESERVED_CLAIMS = new Set([
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'scope', 'scp', 'client_id', 'cnf', 'act', 'may_act',
+  'auth_time', 'acr', 'amr', 'azp', 'typ',
+]);
+
+const MAX_LIFETIME = 60 * 60 * 24 * 30;
+
+/** A stored record is malformed; `key` and `problem` say where and what. */
+export class RecordError extends Error {
+  constructor(
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super(`KV record "${key}" is invalid: ${problem}`);
+    this.name = 'RecordError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function object(key: string, raw: string): Obj {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new RecordError(key, 'not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RecordError(key, 'not a JSON object');
+  return value as Obj;
+}
+
+function str(key: string, o: Obj, field: string, required: true): string;
+function str(key: string, o: Obj, field: string, required?: false): string | undefined;
+function str(key: string, o: Obj, field: string, required = false): string | undefined {
+  const v = o[field];
+  if (v === undefined || v === null) {
+    if (required) throw new RecordError(key, `"${field}" is required`);
+    return undefined;
+  }
+  if (typeof v !== 'string' || (required && v === '')) throw new RecordError(key, `"${field}" must be a non-empty string`);
+  return v;
+}
+
+function bool(key: string, o: Obj, field: string, fallback: boolean): boolean {
+  const v = o[field];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw new RecordError(key, `"${field}" must be true or false`);
+  return v;
+}
+
+function strings(key: string, o: Obj, field: string): string[] {
+  const v = o[field];
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s !== '')) {
+    throw new RecordError(key, `"${field}" must be a list of non-empty strings`);
+  }
+  return v as string[];
+}
+
+function isoDate(key: string, field: string, v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw new RecordError(key, `"${field}" must be an ISO 8601 date`);
+  return v;
+}
+
+function secrets(key: string, o: Obj): SecretRecord[] {
+  const v = o.secrets;
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new RecordError(key, '"secrets" must be a list');
+  return v.map((s, i) => {
+    if (typeof s !== 'object' || s === null || typeof (s as Obj).hash !== 'string') {
+      throw new RecordError(key, `"secrets[${i}].hash" must be a base64 SHA-256 or SHA-512 hash`);
+    }
+    const hash = (s as Obj).hash as string;
+    if (!/^[A-Za-z0-9+/]{43}=$|^[A-Za-z0-9+/]{86}==$/.test(hash)) {
+      throw new RecordError(key, `"secrets[${i}].hash" must be a base64 SHA-256 or SHA-512 hash`);
+    }
+    return {
+      hash,
+      created: isoDate(key, `secrets[${i}].created`, (s as Obj).created),
+      expires: isoDate(key, `secrets[${i}].expires`, (s as Obj).expires) ?? null,
+      description: typeof (s as Obj).description === 'string' ? ((s as Obj).description as string) : undefined,
+    };
+  });
+}
+
+function claims(key: string, o: Obj, prefix: string): Record<string, ClaimValue> {
+  const v = o.claims;
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RecordError(key, '"claims" must be an object of claim names to values');
+  const scalar = (x: unknown) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+  for (const [name, value] of Object.entries(v as Obj)) {
+    if (name === '' || RESERVED_CLAIMS.has(prefix + name)) throw new RecordError(key, `claim "${prefix}${name}" is reserved`);
+    if (!scalar(value) && !(Array.isArray(value) && value.every(scalar))) {
+      throw new RecordError(key, `claim "${name}" must be a string, number, boolean or a list of those`);
+    }
+  }
+  return v as Record<string, ClaimValue>;
+}
+
+/** Parses and validates a `client:{id}` record. */
+export function parseClient(key: string, raw: string): ClientRecord {
+  const o = object(key, raw);
+  const lifetime = o.accessTokenLifetime ?? 3600;
+  if (typeof lifetime !== 'number' || !Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_LIFETIME) {
+    throw new RecordError(key, `"accessTokenLifetime" must be a whole number of seconds from 1 to ${MAX_LIFETIME}`);
+  }
+  const claimsPrefix = str(key, o, 'claimsPrefix') ?? 'client_';
+  return {
+    clientId: str(key, o, 'clientId', true),
+    name: str(key, o, 'name'),
+    enabled: bool(key, o, 'enabled', true),
+    secrets: secrets(key, o),
+    allowedGrantTypes: strings(key, o, 'allowedGrantTypes'),
+    allowedScopes: strings(key, o, 'allowedScopes'),
+    accessTokenLifetime: lifetime,
+    claims: claims(key, o, claimsPrefix),
+    claimsPrefix,
+  };
+}
+
+/** Parses and validates a `scope:{name}` record. */
+export function parseScope(key: string, raw: string): ScopeRecord {
+  const o = object(key, raw);
+  return {
+    name: str(key, o, 'name', true),
+    displayName: str(key, o, 'displayName'),
+    description: str(key, o, 'description'),
+    enabled: bool(key, o, 'enabled', true),
+  };
+}
+
+/** Parses and validates a `resource:{name}` record. */
+export function parseResource(key: string, raw: string): ResourceRecord {
+  const o = object(key, raw);
+  return {
+    name: str(key, o, 'name', true),
+    displayName: str(key, o, 'displayName'),
+    enabled: bool(key, o, 'enabled', true),
+    scopes: strings(key, o, 'scopes'),
+    secrets: secrets(key, o),
+  };
+}

@@ -1,0 +1,60 @@
+import { OAuthError } from '../errors';
+import { log } from './log';
+import { RecordError } from './records';
+
+/** KV key prefixes; docs/storage.md documents every key and value shape. */
+export const KEY = {
+  client: (clientId: string) => `client:${clientId}`,
+  scope: (name: string) => `scope:${name}`,
+  resource: (name: string) => `resource:${name}`,
+  keyRing: 'keys',
+  revoked: (jti: string) => `revoked:${jti}`,
+} as const;
+
+/** KV keys are at most 512 bytes; longer identifiers cannot name a record. */
+export const MAX_KEY_BYTES = 512;
+
+/** Reads one KV value; an unreachable KV becomes a 503 rather than an unhandled failure. */
+export async function readText(kv: KVNamespace, key: string): Promise<string | null> {
+  try {
+    return await kv.get(key, 'text');
+  } catch (cause) {
+    throw storeUnavailable(key, cause);
+  }
+}
+
+/** Lists every key under a prefix, following KV's cursor. */
+export async function listKeys(kv: KVNamespace, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  try {
+    do {
+      const page: KVNamespaceListResult<unknown> = await kv.list({ prefix, cursor });
+      for (const key of page.keys) names.push(key.name);
+      cursor = page.list_complete ? undefined : page.cursor;
+    } while (cursor);
+  } catch (cause) {
+    throw storeUnavailable(prefix, cause);
+  }
+  return names;
+}
+
+/** Parses a stored record; a malformed one is logged with its key and answered as a server error. */
+export function parseRecord<T>(key: string, raw: string, parse: (key: string, raw: string) => T): T {
+  try {
+    return parse(key, raw);
+  } catch (cause) {
+    if (!(cause instanceof RecordError)) throw cause;
+    log('error', 'store_record_invalid', { key: cause.key, problem: cause.problem });
+    throw new OAuthError('server_error', 'a stored configuration record is invalid; the operator has been told', {
+      logDetail: cause.message,
+    });
+  }
+}
+
+function storeUnavailable(key: string, cause: unknown): OAuthError {
+  log('error', 'store_unavailable', { key, cause: cause instanceof Error ? cause.message : String(cause) });
+  return new OAuthError('temporarily_unavailable', 'the configuration store is unavailable; try again shortly', {
+    headers: { 'Retry-After': '5' },
+  });
+}

@@ -1,0 +1,75 @@
+import { OAuthError } from '../errors';
+
+/** The largest form body an OAuth endpoint reads; larger requests are refused unread. */
+export const MAX_FORM_BYTES = 8 * 1024;
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get('Content-Length');
+  if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > limit)) throw tooLarge(limit);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        throw tooLarge(limit);
+      }
+      chunks.push(value);
+    }
+  } catch (cause) {
+    if (cause instanceof OAuthError) throw cause;
+    throw new OAuthError('invalid_request', 'the request body could not be read');
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+function tooLarge(limit: number): OAuthError {
+  return new OAuthError('invalid_request', `the request body is larger than ${limit} bytes`);
+}
+
+/**
+ * Reads an `application/x-www-form-urlencoded` body (RFC 6749 §3.2, §4.4.2) into a map of single
+ * values. Refuses another content type, a body over {@link MAX_FORM_BYTES}, invalid UTF-8 and any
+ * parameter given twice (§3.2: "MUST NOT be included more than once"). Empty values count as
+ * absent (§3.1).
+ */
+export async function readForm(request: Request): Promise<Map<string, string>> {
+  const type = request.headers.get('Content-Type') ?? '';
+  const mediaType = type.split(';', 1)[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/x-www-form-urlencoded') {
+    throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
+  }
+  const bytes = await readLimited(request, MAX_FORM_BYTES);
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw new OAuthError('invalid_request', 'the body is not valid UTF-8');
+  }
+  const form = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (form.has(name)) throw new OAuthError('invalid_request', `parameter "${printable(name)}" is given more than once`);
+    form.set(name, value);
+  }
+  for (const [name, value] of form) if (value === '') form.delete(name);
+  return form;
+}
+
+/** A parameter name made safe to put in an error description: short and printable ASCII. */
+export function printable(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
+}

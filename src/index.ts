@@ -1,0 +1,26 @@
+import { Hono } from 'hono';
+import type { AppEnv } from './env';
+import { OAuthError } from './errors';
+import { methodNotAllowed, renderError } from './http/errors';
+import { DISCOVERY_PATHS, discoveryRoutes } from './oauth/discovery';
+import { JWKS_PATH, jwksRoutes } from './oauth/jwks';
+import { tokenRoutes } from './oauth/token';
+
+/** The Worker's one Hono app: OAuth endpoints, and one error handler for all of them. */
+export const app = new Hono<AppEnv>()
+  .route('/', tokenRoutes)
+  .route('/', discoveryRoutes)
+  .route('/', jwksRoutes)
+  .all('/connect/token', methodNotAllowed('POST'))
+  .all(DISCOVERY_PATHS[0], methodNotAllowed('GET, HEAD'))
+  .all(DISCOVERY_PATHS[1], methodNotAllowed('GET, HEAD'))
+  .all(JWKS_PATH, methodNotAllowed('GET, HEAD'));
+
+app.notFound(() => {
+  throw new OAuthError('not_found', 'no such endpoint');
+});
+app.onError(renderError);
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<AppEnv['Bindings']>;

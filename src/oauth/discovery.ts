@@ -1,0 +1,38 @@
+import { Hono, type Context } from 'hono';
+import { getConfig } from '../config';
+import { getCatalog } from '../core/catalog';
+import type { AppEnv } from '../env';
+import { CLIENT_AUTH_METHODS } from './client-auth';
+import { GRANTS } from './grants';
+import { issuerFor } from './issuer';
+import { JWKS_PATH } from './jwks';
+
+/** The two well-known names of the same metadata: OpenID Connect's and RFC 8414's. */
+export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'] as const;
+
+/**
+ * Authorization server metadata (RFC 8414 §2). Every list is built from the registries and the
+ * store the server itself runs on, so it cannot drift from what the server does.
+ */
+async function metadata(c: Context<AppEnv>): Promise<Response> {
+  const config = getConfig(c.env);
+  const issuer = issuerFor(config, c.req.url);
+  const catalog = await getCatalog(c.env.GATEHOUSE, config);
+  const scopes = [...catalog.scopes.values()].filter((s) => s.enabled).map((s) => s.name).sort();
+  return c.json(
+    {
+      issuer,
+      token_endpoint: `${issuer}/connect/token`,
+      jwks_uri: `${issuer}${JWKS_PATH}`,
+      grant_types_supported: [...GRANTS.keys()],
+      scopes_supported: scopes,
+      token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.map((m) => m.name),
+      // RFC 8414 §2 makes this member REQUIRED; there is no authorization endpoint, so no response types.
+      response_types_supported: [],
+    },
+    200,
+    { 'Cache-Control': 'public, max-age=300' },
+  );
+}
+
+export const discoveryRoutes = new Hono<AppEnv>().get(DISCOVERY_PATHS[0], metadata).get(DISCOVERY_PATHS[1], metadata);

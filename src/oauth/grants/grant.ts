@@ -1,0 +1,29 @@
+import type { Config } from '../../config';
+import type { ClientRecord } from '../../core/records';
+import type { Bindings } from '../../env';
+
+/** What a grant handler is given once the client is authenticated. */
+export interface GrantContext {
+  env: Bindings;
+  config: Config;
+  form: ReadonlyMap<string, string>;
+  client: ClientRecord;
+  issuer: string;
+  /** Epoch seconds. */
+  now: number;
+}
+
+/** The successful token response (RFC 6749 §5.1). */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+}
+
+/** A grant type: its name, the parameters it reads, and its handler (node-oidc-provider's shape). */
+export interface Grant {
+  readonly grantType: string;
+  readonly parameters: readonly string[];
+  handle(ctx: GrantContext): Promise<TokenResponse>;
+}

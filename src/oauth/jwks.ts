@@ -1,0 +1,20 @@
+import { Hono } from 'hono';
+import { getConfig } from '../config';
+import { getKeyRing, publicJwks } from '../core/key-ring';
+import type { AppEnv } from '../env';
+
+/** The JWKS path IdentityServer uses, so JwtBearer and other validators find it where they look. */
+export const JWKS_PATH = '/.well-known/openid-configuration/jwks';
+
+/**
+ * Public signing keys (RFC 7517): every key in the ring, including the next one before it signs
+ * and the previous one until its tokens have expired. Cacheable for five minutes, well inside the
+ * key propagation period.
+ */
+export const jwksRoutes = new Hono<AppEnv>().get(JWKS_PATH, async (c) => {
+  const ring = await getKeyRing(c.env.GATEHOUSE, getConfig(c.env));
+  return c.json(publicJwks(ring), 200, {
+    'Content-Type': 'application/jwk-set+json',
+    'Cache-Control': 'public, max-age=300',
+  });
+});

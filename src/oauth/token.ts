@@ -1,0 +1,34 @@
+import { Hono } from 'hono';
+import { getConfig } from '../config';
+import type { AppEnv } from '../env';
+import { NO_STORE_HEADERS, OAuthError } from '../errors';
+import { printable, readForm } from '../http/form';
+import { authenticateClient } from './client-auth';
+import { GRANTS } from './grants';
+import { issuerFor } from './issuer';
+
+/** POST /connect/token (RFC 6749 §3.2, §4.4). The endpoint never branches on a grant's name. */
+export const tokenRoutes = new Hono<AppEnv>().post('/connect/token', async (c) => {
+  const config = getConfig(c.env);
+  const form = await readForm(c.req.raw);
+
+  const grantType = form.get('grant_type');
+  if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
+  const grant = GRANTS.get(grantType);
+  if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${printable(grantType)}" is not supported`);
+
+  const { client } = await authenticateClient(c.req.raw, form, c.env.GATEHOUSE, config);
+  if (!client.allowedGrantTypes.includes(grant.grantType)) {
+    throw new OAuthError('unauthorized_client', `this client may not use grant_type "${grant.grantType}"`);
+  }
+
+  const body = await grant.handle({
+    env: c.env,
+    config,
+    form,
+    client,
+    issuer: issuerFor(config, c.req.url),
+    now: Math.floor(Date.now() / 1000),
+  });
+  return c.json(body, 200, NO_STORE_HEADERS);
+});

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: seeds the local KV with examples/seed.json (and a signing key), then runs
 // `wrangler dev` on 127.0.0.1:8787, offline and without a Cloudflare account.
+// PORT moves the server; GATEHOUSE_STATE_DIR moves the local state (default .wrangler/state).
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -23,7 +24,13 @@ if (seeded.status !== 0) process.exit(seeded.status ?? 1);
 
 const dev = spawn(
   join(root, 'node_modules', '.bin', 'wrangler'),
-  ['dev', '--ip', '127.0.0.1', '--port', port, '--show-interactive-dev-session=false'],
+  [
+    'dev',
+    '--ip', '127.0.0.1',
+    '--port', port,
+    '--show-interactive-dev-session=false',
+    ...(process.env.GATEHOUSE_STATE_DIR ? ['--persist-to', process.env.GATEHOUSE_STATE_DIR] : []),
+  ],
   { cwd: root, env, stdio: 'inherit' },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));

@@ -8,6 +8,8 @@ import { tokenRoutes } from './oauth/token';
 
 /** The Worker's one Hono app: OAuth endpoints, and one error handler for all of them. */
 export const app = new Hono<AppEnv>()
+  // The cheapest route there is: a liveness probe, and the benchmarks' measure of the runtime itself.
+  .get('/healthz', (c) => c.json({ status: 'ok' }))
   .route('/', tokenRoutes)
   .route('/', discoveryRoutes)
   .route('/', jwksRoutes)

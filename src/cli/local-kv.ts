@@ -21,12 +21,15 @@ export const WRANGLER_ENV = {
 export class LocalKv {
   constructor(
     private readonly cwd: string,
+    /** Where the local state lives; `GATEHOUSE_STATE_DIR`, else wrangler's default (.wrangler/state). */
+    private readonly persistTo = process.env.GATEHOUSE_STATE_DIR,
     private readonly binding = 'GATEHOUSE',
   ) {}
 
   private async wrangler(args: string[]): Promise<string> {
     const bin = join(this.cwd, 'node_modules', '.bin', 'wrangler');
-    const { stdout } = await run(bin, ['kv', ...args, '--local', '--binding', this.binding], {
+    const where = this.persistTo ? ['--persist-to', this.persistTo] : [];
+    const { stdout } = await run(bin, ['kv', ...args, '--local', ...where, '--binding', this.binding], {
       cwd: this.cwd,
       env: WRANGLER_ENV,
       maxBuffer: 64 * 1024 * 1024,

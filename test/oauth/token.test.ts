@@ -192,21 +192,26 @@ describe('POST /connect/token: errors (RFC 6749 §5.2)', () => {
     await expectError(big, 400, 'invalid_request', 'the request body is larger than 8192 bytes');
   });
 
-  it('refuses an oversized streamed body without a Content-Length', async () => {
-    const stream = new ReadableStream({
-      start(controller) {
-        for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(1024)));
-        controller.close();
+  it('refuses an oversized streamed body without a Content-Length, reading no further than the limit', async () => {
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        if (pulled > 100) controller.close();
+        else controller.enqueue(new TextEncoder().encode('x'.repeat(1024)));
       },
     });
-    const res = await call('/connect/token', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: stream,
+    // Straight to the app, so the stream is ours end to end and its cancellation can be observed.
+    const { env } = await import('cloudflare:workers');
+    const { app } = await import('../../src/index');
+    const res = await app.request(
+      '/connect/token',
       // @ts-expect-error duplex is required for a streamed request body
-      duplex: 'half',
-    });
+      { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: stream, duplex: 'half' },
+      env,
+    );
     await expectError(res, 400, 'invalid_request', 'the request body is larger than 8192 bytes');
+    expect(pulled).toBeLessThan(12);
   });
 
   it('answers 405 with Allow: POST to other methods', async () => {

@@ -52,7 +52,10 @@ function issuer(value: string | undefined): string | undefined {
     throw new ConfigError('ISSUER', `must use https (http only for localhost); got "${value}"`);
   }
   if (url.search || url.hash) throw new ConfigError('ISSUER', `must not have a query or fragment; got "${value}"`);
-  return value.replace(/\/+$/, '');
+  // The endpoints are served at the Worker's root, so the issuer is an origin (RFC 8414 §3 would
+  // otherwise put the well-known names under the issuer's path).
+  if (url.pathname !== '/') throw new ConfigError('ISSUER', `must be an origin without a path; got "${value}"`);
+  return url.origin;
 }
 
 /** Validates the bindings and returns the typed configuration; throws {@link ConfigError}. */

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
     expect(problem({ ISSUER: 'auth.example.com' })).toBe('ISSUER must be an absolute https URL; got "auth.example.com"');
     expect(problem({ ISSUER: 'http://auth.example.com' })).toBe('ISSUER must use https (http only for localhost); got "http://auth.example.com"');
     expect(problem({ ISSUER: 'https://auth.example.com/?x=1' })).toBe('ISSUER must not have a query or fragment; got "https://auth.example.com/?x=1"');
+    expect(problem({ ISSUER: 'https://example.com/auth' })).toBe('ISSUER must be an origin without a path; got "https://example.com/auth"');
   });
 
   it('accepts http for loopback development', () => {

@@ -1,4 +1,5 @@
 import type { Bindings } from './env';
+import { loadGatewayConfig, type GatewayConfig } from './gateway/gateway-config';
 
 /** Algorithms Gatehouse signs with; all asymmetric (RFC 9068 §2.1 forbids `none`). */
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
@@ -13,6 +14,7 @@ export interface Config {
   scopeClaimFormat: ScopeClaimFormat;
   storeCacheMs: number;
   keyEncryptionKey: string | undefined;
+  gateway: GatewayConfig;
 }
 
 /** A setting is missing or malformed; the message names the setting. */
@@ -66,6 +68,7 @@ export function loadConfig(env: Bindings): Config {
     scopeClaimFormat: oneOf('SCOPE_CLAIM_FORMAT', env.SCOPE_CLAIM_FORMAT, ['string', 'array'] as const, 'string'),
     storeCacheMs: seconds('STORE_CACHE_SECONDS', env.STORE_CACHE_SECONDS, 30) * 1000,
     keyEncryptionKey: env.KEY_ENCRYPTION_KEY || undefined,
+    gateway: loadGatewayConfig(env),
   };
 }
 

@@ -15,6 +15,22 @@ export interface Bindings {
   STORE_CACHE_SECONDS?: string;
   /** Secret: base64 of 32 random bytes; encrypts private signing keys at rest (AES-256-GCM). */
   KEY_ENCRYPTION_KEY?: string;
+  /** Gateway routes: JSON text, or the array wrangler passes for a TOML array (docs/gateway.md). */
+  GATEWAY_ROUTES?: unknown;
+  /** More routes for a local run, same format; one with the prefix of a GATEWAY_ROUTES entry replaces it. */
+  GATEWAY_ROUTES_EXTRA?: unknown;
+  /** Leeway in seconds for `exp` and `nbf` of access tokens at the gateway (default 60). */
+  GATEWAY_CLOCK_SKEW_SECONDS?: string;
+  /** Accepted access-token `typ` values, space or comma separated (default `at+jwt`). */
+  GATEWAY_TOKEN_TYPES?: string;
+  /** Least seconds between JWKS refetches of a trusted issuer on an unknown `kid` (default 60). */
+  GATEWAY_JWKS_REFRESH_SECONDS?: string;
+  /** Seconds after which a trusted issuer's JWKS is fetched again, kept if that fails (default 3600). */
+  GATEWAY_JWKS_MAX_AGE_SECONDS?: string;
+  /** Timeout in milliseconds of each discovery or JWKS fetch (default 3000). */
+  GATEWAY_FETCH_TIMEOUT_MS?: string;
+  /** Lifetime in seconds of the origin assertion (default 60). */
+  GATEWAY_ASSERTION_LIFETIME_SECONDS?: string;
 }
 
 export interface AppEnv {

@@ -1,6 +1,9 @@
 import { Hono } from 'hono';
 import type { AppEnv } from './env';
 import { OAuthError } from './errors';
+import { forwardToOrigin } from './gateway/proxy';
+import { matchRoute } from './gateway/match-route';
+import { verifyToken } from './gateway/verify-token';
 import { methodNotAllowed, renderError } from './http/errors';
 import { DISCOVERY_PATHS, discoveryRoutes } from './oauth/discovery';
 import { JWKS_PATH, jwksRoutes } from './oauth/jwks';
@@ -16,7 +19,10 @@ export const app = new Hono<AppEnv>()
   .all('/connect/token', methodNotAllowed('POST'))
   .all(DISCOVERY_PATHS[0], methodNotAllowed('GET, HEAD'))
   .all(DISCOVERY_PATHS[1], methodNotAllowed('GET, HEAD'))
-  .all(JWKS_PATH, methodNotAllowed('GET, HEAD'));
+  .all(JWKS_PATH, methodNotAllowed('GET, HEAD'))
+  // Every other path belongs to the gateway. Its routes are per-environment settings, not known
+  // when this module loads, so one handler dispatches them through its own index (src/gateway/).
+  .all('*', matchRoute(), verifyToken(), forwardToOrigin());
 
 app.notFound(() => {
   throw new OAuthError('not_found', 'no such endpoint');

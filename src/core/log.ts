@@ -16,6 +16,7 @@ export type LogEvent =
   | 'token_revoked'
   | 'gateway_rejected'
   | 'gateway_origin_failed'
+  | 'gateway_issuer_unavailable'
   | 'unhandled_error';
 
 const SENSITIVE = /secret|password|token|hash|assertion|private|authorization|^d$|^k$/i;

@@ -1,0 +1,36 @@
+/**
+ * Request paths as the gateway forwards them. The runtime's URL parser has already resolved plain
+ * and percent-encoded dot segments (WHATWG URL: `..`, `.%2e`, `%2e%2e`); what can remain and would
+ * let an origin see a path outside the route's prefix is refused here, and empty segments
+ * (doubled slashes) are collapsed so that `//host/x` can never become a scheme-relative URL.
+ */
+
+/** A segment that, once an origin decodes it, is a dot segment or holds a separator or NUL. */
+function unsafeSegment(segment: string): boolean {
+  if (segment === '.' || segment === '..') return true;
+  if (!segment.includes('%')) return segment.includes('\\');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    // Not valid percent-encoding, so no origin decodes it into anything.
+    return segment.includes('\\');
+  }
+  return decoded === '.' || decoded === '..' || /[/\\\0]/.test(decoded);
+}
+
+/**
+ * The normalised form of a URL path: runs of `/` collapsed to one, a trailing `/` kept, or null when
+ * the path holds a segment that is, or decodes to, `.` or `..`, or an encoded `/`, `\` or NUL.
+ */
+export function normalizePath(pathname: string): string | null {
+  const segments = pathname.split('/');
+  const kept: string[] = [];
+  for (const segment of segments) {
+    if (segment === '') continue;
+    if (unsafeSegment(segment)) return null;
+    kept.push(segment);
+  }
+  const trailing = kept.length > 0 && pathname.endsWith('/') ? '/' : '';
+  return `/${kept.join('/')}${trailing}`;
+}

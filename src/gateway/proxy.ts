@@ -1,0 +1,60 @@
+import type { MiddlewareHandler } from 'hono';
+import { getConfig } from '../config';
+import { log } from '../core/log';
+import { OAuthError } from '../errors';
+import { issuerFor } from '../oauth/issuer';
+import type { GatewayEnv } from './context';
+import { ASSERTION_HEADER, CLIENT_ID_HEADER, originRequestHeaders, SCOPE_HEADER } from './headers';
+import { originAssertion } from './origin-assertion';
+
+/**
+ * Middleware: forwards the request to the matched route's origin and returns the origin's answer.
+ * The URL is built from the configured origin and the normalised path only, never from the
+ * request's host or an absolute request-target. Method, query and the streamed body pass through;
+ * the caller's identity reaches the origin only as the gateway's signed assertion (and the plain
+ * headers beside it). Redirects are returned, not followed.
+ */
+export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
+  return async function forwardToOrigin(c) {
+    const { route, rest } = c.get('match');
+    const incoming = new URL(c.req.url);
+    const path = route.stripPrefix ? rest || '/' : c.get('path');
+    const target = `${route.origin}${path}`;
+
+    const headers = originRequestHeaders(c.req.raw.headers, route.forwardAuthorization);
+    headers.set('X-Forwarded-Host', incoming.host);
+    headers.set('X-Forwarded-Proto', incoming.protocol.slice(0, -1));
+    const clientIp = c.req.header('CF-Connecting-IP');
+    if (clientIp) headers.set('X-Forwarded-For', clientIp);
+
+    const caller = c.get('caller');
+    if (caller) {
+      const config = getConfig(c.env);
+      const assertion = await originAssertion(c.env.GATEHOUSE, config, {
+        caller,
+        issuer: issuerFor(config, c.req.url),
+        audience: route.assertionAudience,
+        method: c.req.method,
+        url: target,
+      });
+      headers.set(ASSERTION_HEADER, assertion);
+      headers.set(CLIENT_ID_HEADER, caller.clientId);
+      headers.set(SCOPE_HEADER, caller.scopes.join(' '));
+    }
+
+    let response: Response;
+    try {
+      response = await fetch(`${target}${incoming.search}`, {
+        method: c.req.method,
+        headers,
+        body: c.req.method === 'GET' || c.req.method === 'HEAD' ? null : c.req.raw.body,
+        redirect: 'manual',
+      });
+    } catch (cause) {
+      log('error', 'gateway_origin_failed', { prefix: route.prefix, origin: route.origin, reason: cause instanceof Error ? cause.message : String(cause) });
+      throw new OAuthError('bad_gateway', 'the origin could not be reached');
+    }
+    // A new Response: the fetched one's headers are immutable, and later middleware may add to them.
+    return new Response(response.body, response);
+  };
+}

@@ -1,0 +1,107 @@
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
+import { OAuthError } from '../errors';
+import { log } from '../core/log';
+import { TokenRejected } from '../core/verify-token';
+
+/** Asymmetric JWS algorithms only (RFC 8725 §3.1): never `none`, never an HMAC. */
+export const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+export interface RemoteIssuerOptions {
+  /** Least time between two fetches caused by an unknown `kid`, ms. */
+  refreshMs: number;
+  /** Age after which the key set is fetched again, ms; the old set stays if that fails. */
+  maxAgeMs: number;
+  /** Timeout of each fetch, ms. */
+  timeoutMs: number;
+}
+
+type KeyLookup = ReturnType<typeof createLocalJWKSet>;
+
+/**
+ * The signing keys of another issuer (an IdentityServer, say), found by OpenID Connect Discovery
+ * (§4) and cached for the isolate. Fetches happen only on a first use, when the set is older than
+ * `maxAgeMs`, or when a token names an unknown `kid` — the last at most once per `refreshMs`, so a
+ * key rollover at the issuer is picked up at once while a flood of made-up `kid`s costs nothing.
+ * A key set once fetched keeps serving when the issuer is unreachable.
+ */
+export class RemoteIssuer {
+  private keys: KeyLookup | undefined;
+  private fetchedAt = 0;
+  private attemptedAt = -Infinity;
+  private inflight: Promise<void> | undefined;
+
+  constructor(
+    readonly issuer: string,
+    private readonly options: RemoteIssuerOptions,
+  ) {}
+
+  /** The key for a token's header, for jose's `jwtVerify`. */
+  readonly keyFor = async (header: JWSHeaderParameters): Promise<CryptoKey> => {
+    const now = Date.now();
+    if (!this.keys || now - this.fetchedAt >= this.options.maxAgeMs) await this.refresh(now);
+    if (!this.keys) {
+      throw new OAuthError('temporarily_unavailable', "the token issuer's signing keys cannot be fetched; try again shortly", {
+        headers: { 'Retry-After': String(Math.ceil(this.options.refreshMs / 1000)) },
+      });
+    }
+    try {
+      return (await this.keys(header)) as CryptoKey;
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+    }
+    // An unknown kid: perhaps the issuer has rolled its keys over since the last fetch.
+    await this.refresh(now);
+    try {
+      return (await this.keys(header)) as CryptoKey;
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey) throw new TokenRejected('unknown_key', 'the token is signed by an unknown key');
+      throw error;
+    }
+  };
+
+  /** Fetches discovery and the key set, shared by concurrent callers, at most once per `refreshMs`. */
+  private refresh(now: number): Promise<void> {
+    if (this.inflight) return this.inflight;
+    if (now - this.attemptedAt < this.options.refreshMs) return Promise.resolve();
+    this.attemptedAt = now;
+    this.inflight = this.load()
+      .then((jwks) => {
+        this.keys = createLocalJWKSet(jwks);
+        this.fetchedAt = Date.now();
+      })
+      .catch((error: unknown) => {
+        log('warn', 'gateway_issuer_unavailable', { issuer: this.issuer, reason: error instanceof Error ? error.message : String(error) });
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+
+  private async load(): Promise<JSONWebKeySet> {
+    const metadata = await this.getJson(`${this.issuer}/.well-known/openid-configuration`);
+    // OpenID Connect Discovery §4.3: the document must name exactly the issuer it was fetched for.
+    if (metadata.issuer !== this.issuer) throw new Error(`discovery names issuer ${JSON.stringify(metadata.issuer)}`);
+    if (typeof metadata.jwks_uri !== 'string') throw new Error('discovery has no jwks_uri');
+    const url = new URL(metadata.jwks_uri);
+    if (url.protocol !== 'https:' && new URL(this.issuer).protocol === 'https:') throw new Error('jwks_uri is not https');
+    const jwks = await this.getJson(url.href);
+    if (!Array.isArray(jwks.keys)) throw new Error('the JWKS has no "keys" list');
+    return jwks as unknown as JSONWebKeySet;
+  }
+
+  private async getJson(url: string): Promise<Record<string, unknown>> {
+    const res = await fetch(url, {
+      headers: { Accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      throw new Error(`${url} answered ${res.status}`);
+    }
+    const body: unknown = await res.json();
+    if (typeof body !== 'object' || body === null) throw new Error(`${url} is not a JSON object`);
+    return body as Record<string, unknown>;
+  }
+}

@@ -1,0 +1,130 @@
+import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import type { MiddlewareHandler } from 'hono';
+import { getConfig, type Config } from '../config';
+import { getKeyRing } from '../core/key-ring';
+import { log } from '../core/log';
+import { isRevoked } from '../core/revocation';
+import { fromJoseError, TokenRejected, typeAccepted, verifyLocalToken } from '../core/verify-token';
+import { OAuthError } from '../errors';
+import { issuerFor } from '../oauth/issuer';
+import { bearerChallenge, bearerToken } from './bearer';
+import type { GatewayEnv } from './context';
+import type { GatewayConfig } from './gateway-config';
+import { ASYMMETRIC_ALGS, RemoteIssuer } from './remote-issuer';
+import { SELF_ISSUER, type GatewayRoute } from './routes';
+import { scopesSatisfy, tokenScopes } from './scopes';
+
+const remoteIssuers = new WeakMap<GatewayConfig, Map<string, RemoteIssuer>>();
+
+/** The isolate's cache of one trusted issuer's keys, created on first use. */
+function remoteIssuer(config: GatewayConfig, issuer: string): RemoteIssuer {
+  let byIssuer = remoteIssuers.get(config);
+  if (!byIssuer) remoteIssuers.set(config, (byIssuer = new Map()));
+  let remote = byIssuer.get(issuer);
+  if (!remote) {
+    remote = new RemoteIssuer(issuer, { refreshMs: config.jwksRefreshMs, maxAgeMs: config.jwksMaxAgeMs, timeoutMs: config.fetchTimeoutMs });
+    byIssuer.set(issuer, remote);
+  }
+  return remote;
+}
+
+/** Verifies a token of another trusted issuer against its JWKS; the same checks as for our own. */
+async function verifyRemoteToken(token: string, remote: RemoteIssuer, route: GatewayRoute, config: GatewayConfig): Promise<JWTPayload> {
+  try {
+    const { payload, protectedHeader } = await jwtVerify(token, remote.keyFor, {
+      issuer: remote.issuer,
+      audience: route.audience,
+      clockTolerance: config.clockSkewSeconds,
+      algorithms: ASYMMETRIC_ALGS,
+      requiredClaims: ['exp', 'client_id'],
+    });
+    if (!typeAccepted(protectedHeader.typ, config.tokenTypes)) {
+      throw new TokenRejected('bad_type', 'the token is not an access token (typ)');
+    }
+    return payload;
+  } catch (error) {
+    if (error instanceof OAuthError) throw error;
+    throw fromJoseError(error);
+  }
+}
+
+/** Verifies the token with the issuer it names, if the route trusts that issuer. */
+async function verifyForRoute(token: string, route: GatewayRoute, config: Config, requestUrl: string, kv: KVNamespace): Promise<{ payload: JWTPayload; self: boolean }> {
+  let iss: unknown;
+  try {
+    iss = decodeJwt(token).iss;
+  } catch {
+    throw new TokenRejected('malformed', 'the token is malformed');
+  }
+  if (route.issuers.includes(SELF_ISSUER) && iss === issuerFor(config, requestUrl)) {
+    const ring = await getKeyRing(kv, config);
+    const { payload } = await verifyLocalToken(token, ring, {
+      issuer: iss,
+      audience: route.audience,
+      clockSkewSeconds: config.gateway.clockSkewSeconds,
+      types: config.gateway.tokenTypes,
+    });
+    return { payload, self: true };
+  }
+  if (typeof iss === 'string' && iss !== SELF_ISSUER && route.issuers.includes(iss)) {
+    return { payload: await verifyRemoteToken(token, remoteIssuer(config.gateway, iss), route, config.gateway), self: false };
+  }
+  throw new TokenRejected('bad_issuer', 'the token is not from an issuer this route trusts');
+}
+
+/**
+ * Middleware: the bearer token of the request must be valid for the matched route (RFC 6750), or
+ * the request ends here with 401 `invalid_token` or 403 `insufficient_scope` and the origin is never
+ * called. Checks, in memory: allow-listed asymmetric `alg`, a known key, `typ`, `iss` among the
+ * route's issuers, `aud`, `exp`/`nbf` with leeway, the route's scopes, and for this Gatehouse's own
+ * tokens, revocation (one cached KV read). Public routes pass without a token.
+ */
+export function verifyToken(): MiddlewareHandler<GatewayEnv> {
+  return async function verifyToken(c, next) {
+    const { route } = c.get('match');
+    if (route.public) {
+      c.set('caller', undefined);
+      return next();
+    }
+    const config = getConfig(c.env);
+    const token = bearerToken(c.req.header('Authorization'), route.realm);
+
+    let payload: JWTPayload;
+    try {
+      const verified = await verifyForRoute(token, route, config, c.req.url, c.env.GATEHOUSE);
+      payload = verified.payload;
+      if (typeof payload.client_id !== 'string') throw new TokenRejected('missing_claim', 'the token\'s "client_id" claim is invalid');
+      if (verified.self && (await isRevoked(c.env.GATEHOUSE, config, payload.jti as string))) {
+        throw new TokenRejected('revoked', 'the token has been revoked');
+      }
+    } catch (error) {
+      if (!(error instanceof TokenRejected)) throw error;
+      log('info', 'gateway_rejected', { prefix: route.prefix, reason: error.code });
+      throw new OAuthError('invalid_token', error.message, {
+        headers: { 'WWW-Authenticate': bearerChallenge(route.realm, { error: 'invalid_token', error_description: error.message }) },
+      });
+    }
+
+    const scopes = tokenScopes(payload);
+    if (!scopesSatisfy(route, scopes)) {
+      const description = route.scopeMatch === 'all' ? 'the token lacks a scope this route requires' : 'the token has none of the scopes this route accepts';
+      log('info', 'gateway_rejected', { prefix: route.prefix, reason: 'insufficient_scope' });
+      // RFC 6750 §3: `scope` lists the scopes needed, space-delimited.
+      throw new OAuthError('insufficient_scope', description, {
+        headers: {
+          'WWW-Authenticate': bearerChallenge(route.realm, { error: 'insufficient_scope', error_description: description, scope: route.scopes.join(' ') }),
+        },
+      });
+    }
+
+    const clientId = payload.client_id as string;
+    c.set('caller', {
+      issuer: payload.iss!,
+      clientId,
+      subject: typeof payload.sub === 'string' ? payload.sub : clientId,
+      scopes,
+      jti: typeof payload.jti === 'string' ? payload.jti : undefined,
+    });
+    return next();
+  };
+}

@@ -49,14 +49,15 @@ async function origin(request, url) {
 
 async function idp(request, url) {
   const state = issuer(url.host);
-  if (state.down) throw new Error('issuer down');
   const iss = `https://${url.host}`;
   if (url.pathname === '/.well-known/openid-configuration') {
     state.discoveryHits++;
+    if (state.down) return new Response('unavailable', { status: 503 });
     return Response.json({ issuer: iss, jwks_uri: `${iss}/jwks` });
   }
   if (url.pathname === '/jwks') {
     state.jwksHits++;
+    if (state.down) return new Response('unavailable', { status: 503 });
     return Response.json(state.jwks);
   }
   return new Response('not found', { status: 404 });

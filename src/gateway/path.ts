@@ -5,18 +5,23 @@
  * (doubled slashes) are collapsed so that `//host/x` can never become a scheme-relative URL.
  */
 
-/** A segment that, once an origin decodes it, is a dot segment or holds a separator or NUL. */
+/**
+ * A segment that, once an origin decodes it, is a dot segment or holds a separator or NUL. Decoded
+ * up to three times, for origins (or frameworks in front of them) that decode more than once.
+ */
 function unsafeSegment(segment: string): boolean {
-  if (segment === '.' || segment === '..') return true;
-  if (!segment.includes('%')) return segment.includes('\\');
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(segment);
-  } catch {
-    // Not valid percent-encoding, so no origin decodes it into anything.
-    return segment.includes('\\');
+  let current = segment;
+  for (let round = 0; round < 4; round++) {
+    if (current === '.' || current === '..' || /[\\\0]/.test(current) || (round > 0 && current.includes('/'))) return true;
+    if (!current.includes('%')) return false;
+    try {
+      current = decodeURIComponent(current);
+    } catch {
+      // Not valid percent-encoding, so no origin decodes it into anything.
+      return false;
+    }
   }
-  return decoded === '.' || decoded === '..' || /[/\\\0]/.test(decoded);
+  return true;
 }
 
 /**

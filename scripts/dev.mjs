@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// `npm start`: seeds the local KV with examples/seed.json (and a signing key), then runs
-// `wrangler dev` on 127.0.0.1:8787, offline and without a Cloudflare account.
-// PORT moves the server; GATEHOUSE_STATE_DIR moves the local state (default .wrangler/state).
+// `npm start`: seeds the local KV with examples/seed.json (and a signing key), starts the demo
+// origin (examples/demo-origin) on 127.0.0.1:8788, then runs `wrangler dev` on 127.0.0.1:8787,
+// offline and without a Cloudflare account.
+// PORT moves the server; DEMO_ORIGIN_PORT moves the demo origin (default PORT + 1);
+// GATEHOUSE_STATE_DIR moves the local state (default .wrangler/state);
+// GATEWAY_ROUTES_EXTRA adds gateway routes for this run (JSON, docs/gateway.md).
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { build } from 'esbuild';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const env = {
@@ -14,6 +18,7 @@ const env = {
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
 };
 const port = process.env.PORT ?? '8787';
+const demoPort = process.env.DEMO_ORIGIN_PORT ?? String(Number(port) + 1);
 
 const seeded = spawnSync(process.execPath, [join(root, 'bin', 'gatehouse.mjs'), 'seed', ...process.argv.slice(2)], {
   cwd: root,
@@ -21,6 +26,30 @@ const seeded = spawnSync(process.execPath, [join(root, 'bin', 'gatehouse.mjs'), 
   stdio: 'inherit',
 });
 if (seeded.status !== 0) process.exit(seeded.status ?? 1);
+
+// The checked-in local route (wrangler.toml [vars]) leads /weatherforecast to 127.0.0.1:8788.
+// Elsewhere, the same route is given for this run only, beside any routes of GATEWAY_ROUTES_EXTRA.
+const extra = process.env.GATEWAY_ROUTES_EXTRA ? JSON.parse(process.env.GATEWAY_ROUTES_EXTRA) : [];
+if (demoPort !== '8788' && !extra.some((r) => r?.prefix === '/weatherforecast')) {
+  extra.push({ prefix: '/weatherforecast', origin: `http://127.0.0.1:${demoPort}`, audience: 'api1', scopes: ['api1'], methods: ['GET'] });
+}
+
+const demoOrigin = join(root, 'node_modules', '.cache', 'gatehouse', 'demo-origin.mjs');
+await build({
+  entryPoints: [join(root, 'examples', 'demo-origin', 'server.ts')],
+  outfile: demoOrigin,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'error',
+});
+const demo = spawn(process.execPath, [demoOrigin], {
+  cwd: root,
+  env: { ...env, DEMO_ORIGIN_PORT: demoPort, GATEHOUSE_ISSUER: `http://127.0.0.1:${port}` },
+  stdio: 'inherit',
+});
 
 const dev = spawn(
   join(root, 'node_modules', '.bin', 'wrangler'),
@@ -30,8 +59,23 @@ const dev = spawn(
     '--port', port,
     '--show-interactive-dev-session=false',
     ...(process.env.GATEHOUSE_STATE_DIR ? ['--persist-to', process.env.GATEHOUSE_STATE_DIR] : []),
+    ...(extra.length > 0 ? ['--var', `GATEWAY_ROUTES_EXTRA:${JSON.stringify(extra)}`] : []),
   ],
   { cwd: root, env, stdio: 'inherit' },
 );
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
-dev.on('exit', (code) => process.exit(code ?? 0));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    demo.kill(signal);
+    dev.kill(signal);
+  });
+}
+demo.on('exit', (code) => {
+  if (dev.exitCode === null) {
+    console.error(`demo origin exited (${code}); stopping`);
+    dev.kill('SIGTERM');
+  }
+});
+dev.on('exit', (code) => {
+  if (demo.exitCode === null) demo.kill('SIGTERM');
+  process.exit(code ?? 0);
+});

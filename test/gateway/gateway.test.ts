@@ -188,7 +188,7 @@ describe('gateway: bad tokens never reach the origin (RFC 6750 §3.1)', () => {
 
   it('refuses HMAC signed with the public key as the secret', async () => {
     const publicKey = (await importJWK(ring.stored.publicJwk, ring.stored.alg, { extractable: true })) as CryptoKey;
-    const spki = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.exportKey('spki', publicKey))));
+    const spki = btoa(String.fromCharCode(...new Uint8Array((await crypto.subtle.exportKey('spki', publicKey)) as ArrayBuffer)));
     const pem = `-----BEGIN PUBLIC KEY-----\n${spki.replace(/.{64}/g, '$&\n')}\n-----END PUBLIC KEY-----\n`;
     for (const secret of [pem, JSON.stringify(ring.stored.publicJwk)]) {
       const hs = await sign(claims(), new TextEncoder().encode(secret), { alg: 'HS256', kid: ring.stored.kid });

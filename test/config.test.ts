@@ -21,6 +21,15 @@ describe('loadConfig', () => {
       scopeClaimFormat: 'string',
       storeCacheMs: 30_000,
       keyEncryptionKey: undefined,
+      gateway: {
+        routes: expect.objectContaining({ size: 0 }),
+        clockSkewSeconds: 60,
+        tokenTypes: ['at+jwt'],
+        jwksRefreshMs: 60_000,
+        jwksMaxAgeMs: 3_600_000,
+        fetchTimeoutMs: 3000,
+        assertionLifetimeSeconds: 60,
+      },
     });
   });
 
@@ -34,7 +43,7 @@ describe('loadConfig', () => {
         STORE_CACHE_SECONDS: '0',
         KEY_ENCRYPTION_KEY: 'k',
       }),
-    ).toEqual({ issuer: 'https://auth.example.com', signingAlg: 'EdDSA', scopeClaimFormat: 'array', storeCacheMs: 0, keyEncryptionKey: 'k' });
+    ).toEqual({ issuer: 'https://auth.example.com', signingAlg: 'EdDSA', scopeClaimFormat: 'array', storeCacheMs: 0, keyEncryptionKey: 'k', gateway: expect.any(Object) });
   });
 
   it('names the bad setting', () => {

@@ -32,7 +32,7 @@ const TYP = /^[A-Za-z0-9!#$&^_.+-]+$/;
 
 function tokenTypes(value: string | undefined): string[] {
   if (value === undefined || value === '') return ['at+jwt'];
-  const types = value.split(/[\s,]+/).filter(Boolean);
+  const types = value.split(/[\s,]+/).filter(Boolean).map((t) => t.replace(/^application\//i, ''));
   if (types.length === 0 || !types.every((t) => TYP.test(t))) {
     throw new ConfigError('GATEWAY_TOKEN_TYPES', `must list typ values such as "at+jwt JWT"; got "${value}"`);
   }

@@ -78,6 +78,30 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
     expect(problem(value)).toBe(message);
   });
 
+  it('reads every gateway setting', () => {
+    expect(
+      loadConfig({
+        GATEHOUSE: undefined as never,
+        GATEWAY_ROUTES: JSON.stringify([ok]),
+        GATEWAY_ROUTES_EXTRA: JSON.stringify([{ ...ok, prefix: '/b' }]),
+        GATEWAY_CLOCK_SKEW_SECONDS: '0',
+        GATEWAY_TOKEN_TYPES: 'at+jwt, application/JWT',
+        GATEWAY_JWKS_REFRESH_SECONDS: '5',
+        GATEWAY_JWKS_MAX_AGE_SECONDS: '600',
+        GATEWAY_FETCH_TIMEOUT_MS: '1500',
+        GATEWAY_ASSERTION_LIFETIME_SECONDS: '30',
+      }).gateway,
+    ).toEqual({
+      routes: expect.objectContaining({ size: 2 }),
+      clockSkewSeconds: 0,
+      tokenTypes: ['at+jwt', 'JWT'],
+      jwksRefreshMs: 5000,
+      jwksMaxAgeMs: 600_000,
+      fetchTimeoutMs: 1500,
+      assertionLifetimeSeconds: 30,
+    });
+  });
+
   it('names GATEWAY_ROUTES_EXTRA in its own errors, through loadConfig', () => {
     expect(() => loadConfig({ GATEHOUSE: undefined as never, GATEWAY_ROUTES_EXTRA: '[{"prefix":"/x"}]' })).toThrow(
       'GATEWAY_ROUTES_EXTRA[0].origin must be an absolute http(s) URL; got undefined',

@@ -6,6 +6,7 @@
 // GATEHOUSE_STATE_DIR moves the local state (default .wrangler/state);
 // GATEWAY_ROUTES_EXTRA adds gateway routes for this run (JSON, docs/gateway.md).
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
@@ -28,11 +29,25 @@ const seeded = spawnSync(process.execPath, [join(root, 'bin', 'gatehouse.mjs'), 
 if (seeded.status !== 0) process.exit(seeded.status ?? 1);
 
 // The checked-in local route (wrangler.toml [vars]) leads /weatherforecast to 127.0.0.1:8788.
-// Elsewhere, the same route is given for this run only, beside any routes of GATEWAY_ROUTES_EXTRA.
-const extra = process.env.GATEWAY_ROUTES_EXTRA ? JSON.parse(process.env.GATEWAY_ROUTES_EXTRA) : [];
+// On another port the same route is given for this run only, as GATEWAY_ROUTES_EXTRA, together with
+// the extra routes of .dev.vars and of the environment (which win, prefix by prefix): a `--var`
+// replaces what .dev.vars says, so both are merged here.
+function devVarsRoutes() {
+  let text = '';
+  try {
+    text = readFileSync(join(root, '.dev.vars'), 'utf8');
+  } catch {
+    return [];
+  }
+  const line = /^\s*GATEWAY_ROUTES_EXTRA\s*=\s*(.*?)\s*$/m.exec(text);
+  return line ? JSON.parse(line[1].replace(/^(['"])(.*)\1$/, '$2')) : [];
+}
+const extraFromEnv = process.env.GATEWAY_ROUTES_EXTRA ? JSON.parse(process.env.GATEWAY_ROUTES_EXTRA) : [];
+const extra = [...devVarsRoutes().filter((r) => !extraFromEnv.some((e) => e?.prefix === r?.prefix)), ...extraFromEnv];
 if (demoPort !== '8788' && !extra.some((r) => r?.prefix === '/weatherforecast')) {
   extra.push({ prefix: '/weatherforecast', origin: `http://127.0.0.1:${demoPort}`, audience: 'api1', scopes: ['api1'], methods: ['GET'] });
 }
+const passExtra = extraFromEnv.length > 0 || demoPort !== '8788';
 
 const demoOrigin = join(root, 'node_modules', '.cache', 'gatehouse', 'demo-origin.mjs');
 await build({
@@ -59,7 +74,7 @@ const dev = spawn(
     '--port', port,
     '--show-interactive-dev-session=false',
     ...(process.env.GATEHOUSE_STATE_DIR ? ['--persist-to', process.env.GATEHOUSE_STATE_DIR] : []),
-    ...(extra.length > 0 ? ['--var', `GATEWAY_ROUTES_EXTRA:${JSON.stringify(extra)}`] : []),
+    ...(passExtra ? ['--var', `GATEWAY_ROUTES_EXTRA:${JSON.stringify(extra)}`] : []),
   ],
   { cwd: root, env, stdio: 'inherit' },
 );

@@ -79,7 +79,8 @@ export class RemoteIssuer {
   }
 
   private async load(): Promise<JSONWebKeySet> {
-    const metadata = await this.getJson(`${this.issuer}/.well-known/openid-configuration`);
+    // OpenID Connect Discovery §4: a terminating `/` of the issuer is removed before appending.
+    const metadata = await this.getJson(`${this.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
     // OpenID Connect Discovery §4.3: the document must name exactly the issuer it was fetched for.
     if (metadata.issuer !== this.issuer) throw new Error(`discovery names issuer ${JSON.stringify(metadata.issuer)}`);
     if (typeof metadata.jwks_uri !== 'string') throw new Error('discovery has no jwks_uri');

@@ -111,7 +111,8 @@ export function parseRoute(where: string, raw: unknown): GatewayRoute {
         const url = absoluteHttpUrl(`${where}.issuers[${i}]`, s, true);
         const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
         if (url.protocol !== 'https:' && !loopback) throw new ConfigError(`${where}.issuers[${i}]`, `must use https (http only for localhost); got "${s}"`);
-        return s.replace(/\/+$/, '');
+        // Issuer identifiers compare exactly (RFC 8414 §3.3): a trailing slash stays, as Auth0's does.
+        return s;
       });
     }
   } else if (r.audience !== undefined || r.scopes !== undefined || r.issuers !== undefined || r.forwardAuthorization !== undefined) {

@@ -75,6 +75,20 @@ describe('gateway: tokens of another trusted issuer, by discovery and JWKS', () 
     expect(await originSaw(probe)).toBe(false);
   });
 
+  it('compares issuers exactly, keeping a trailing slash (RFC 8414 §3.3)', async () => {
+    const s1 = await foreignKey('s1');
+    await issuerControl('slash.idp.test', { jwks: { keys: [s1.jwk] } });
+    const slash = envWith({
+      GATEWAY_ROUTES_EXTRA: JSON.stringify([{ prefix: '/slash', origin: 'https://origin.test', audience: 'api1', issuers: ['https://slash.idp.test/'] }]),
+    });
+    const call = async (iss: string) => {
+      const token = await sign(claims({ iss }), s1.privateKey, { alg: 'RS256', kid: 's1' });
+      return (await app.fetch(new Request('https://gatehouse.test/slash/x', { headers: { Authorization: `Bearer ${token}` } }), slash)).status;
+    };
+    expect(await call('https://slash.idp.test/')).toBe(200);
+    expect(await call('https://slash.idp.test')).toBe(401);
+  });
+
   it('accepts typ JWT from older issuers when GATEWAY_TOKEN_TYPES allows it', async () => {
     const lenient = envWith({ GATEWAY_TOKEN_TYPES: 'at+jwt,JWT' });
     const token = await foreignToken('a.idp.test', a1, {}, 'JWT');

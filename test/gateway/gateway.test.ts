@@ -372,6 +372,12 @@ describe('gateway: routes', () => {
     expect(added.url).toBe('https://origin.test/extra/y');
   });
 
+  it('answers 502 when the origin cannot be reached, with the reason in the log only', async () => {
+    const down = envWith({ GATEWAY_ROUTES_EXTRA: JSON.stringify([{ prefix: '/down', origin: 'https://unreachable.test', public: true }]) });
+    const res = await app.fetch(new Request('https://gatehouse.test/down/x'), down);
+    await expectRejected(res, 502, 'bad_gateway', 'the origin could not be reached', null);
+  });
+
   it('leaves the endpoints of the token server alone', async () => {
     expect((await callWith(undefined, '/healthz')).status).toBe(200);
     expect((await callWith(undefined, '/.well-known/openid-configuration/jwks')).status).toBe(200);

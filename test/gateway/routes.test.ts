@@ -45,7 +45,7 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
     }]);
     expect(route).toMatchObject({
       origin: 'https://api.internal:8443/v1', methods: ['GET', 'POST', 'HEAD'], scopes: ['api1'], scopeMatch: 'any',
-      issuers: ['self', 'https://idp.example.com'], assertionAudience: 'urn:api', forwardAuthorization: true, stripPrefix: true, realm: 'r',
+      issuers: ['self', 'https://idp.example.com/'], assertionAudience: 'urn:api', forwardAuthorization: true, stripPrefix: true, realm: 'r',
     });
   });
 

@@ -49,11 +49,12 @@ async function origin(request, url) {
 
 async function idp(request, url) {
   const state = issuer(url.host);
-  const iss = `https://${url.host}`;
+  // An issuer named `slash.idp.test` names itself with a trailing slash, as Auth0 does.
+  const iss = url.host.startsWith('slash.') ? `https://${url.host}/` : `https://${url.host}`;
   if (url.pathname === '/.well-known/openid-configuration') {
     state.discoveryHits++;
     if (state.down) return new Response('unavailable', { status: 503 });
-    return Response.json({ issuer: iss, jwks_uri: `${iss}/jwks` });
+    return Response.json({ issuer: iss, jwks_uri: `https://${url.host}/jwks` });
   }
   if (url.pathname === '/jwks') {
     state.jwksHits++;
@@ -82,6 +83,7 @@ export default {
   async fetch(request) {
     const url = new URL(request.url);
     if (url.hostname === 'origin.test') return origin(request, url);
+    if (url.hostname === 'unreachable.test') throw new Error('connection refused');
     if (url.hostname.endsWith('.idp.test')) return idp(request, url);
     if (url.hostname === 'control.test') return control(request, url);
     return new Response(`no such host ${url.hostname}`, { status: 502 });

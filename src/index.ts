@@ -20,8 +20,9 @@ export const app = new Hono<AppEnv>()
   .all(DISCOVERY_PATHS[0], methodNotAllowed('GET, HEAD'))
   .all(DISCOVERY_PATHS[1], methodNotAllowed('GET, HEAD'))
   .all(JWKS_PATH, methodNotAllowed('GET, HEAD'))
-  // Every other path belongs to the gateway. Its routes are per-environment settings, not known
-  // when this module loads, so one handler dispatches them through its own index (src/gateway/).
+  // Every other path belongs to the gateway: keep it last, as it answers every path (404 when no
+  // gateway route matches). Its routes are per-environment settings, not known when this module
+  // loads, so one handler dispatches them through its own index (src/gateway/route-table.ts).
   .all('*', matchRoute(), verifyToken(), forwardToOrigin());
 
 app.notFound(() => {

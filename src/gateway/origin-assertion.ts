@@ -31,7 +31,9 @@ let cacheLifetime = -1;
 export function originAssertion(kv: KVNamespace, config: Config, input: AssertionInput): Promise<string> {
   const lifetime = config.gateway.assertionLifetimeSeconds;
   if (!cache || cacheLifetime !== lifetime) {
-    cache = new TtlCache(Math.floor(lifetime / 2) * 1000);
+    // Bounded well below the isolate's memory: an entry is about 1 KB, and callers of many
+    // distinct paths gain little from it anyway.
+    cache = new TtlCache(Math.floor(lifetime / 2) * 1000, 2000);
     cacheLifetime = lifetime;
   }
   const claims = {

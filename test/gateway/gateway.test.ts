@@ -65,7 +65,28 @@ describe('gateway: a valid token reaches the origin', () => {
     expect(echo.headers['content-type']).toBe('application/json; charset=utf-8');
   });
 
-  it('streams a request body of unknown length through', async () => {
+  it('streams the request body: the origin reads the first chunk before the caller has sent the rest', async () => {
+    const enc = new TextEncoder();
+    let sent = 0;
+    const body = new ReadableStream({
+      async pull(controller) {
+        if (sent === 0) controller.enqueue(enc.encode('alpha,'));
+        else if (sent === 1) {
+          let seen = false;
+          for (let i = 0; i < 100 && !seen; i++) {
+            seen = ((await (await fetch('https://control.test/first-chunk-seen')).json()) as { seen: boolean }).seen;
+            if (!seen) await new Promise((r) => setTimeout(r, 20));
+          }
+          controller.enqueue(enc.encode(seen ? 'beta' : 'the origin saw nothing yet'));
+        } else controller.close();
+        sent++;
+      },
+    });
+    const res = await callWith(token, '/api/stream-in', { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } });
+    expect(await res.text()).toBe('alpha,beta');
+  });
+
+  it('passes a request body of unknown length intact, without inventing a Content-Length', async () => {
     const enc = new TextEncoder();
     const chunks = ['alpha,', 'beta,', 'gamma'];
     const body = new ReadableStream({

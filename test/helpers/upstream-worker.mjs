@@ -6,6 +6,7 @@
 const probes = new Set();
 const issuers = new Map(); // host -> { jwks, down, discovery, jwksHits }
 let streamGate = false;
+let firstChunkSeen = false;
 
 function issuer(host) {
   let state = issuers.get(host);
@@ -38,6 +39,18 @@ async function origin(request, url) {
     })();
     return new Response(readable, { headers: { 'Content-Type': 'text/plain' } });
   }
+  if (url.pathname.endsWith('/stream-in')) {
+    // Reads the request body as it comes, and says when the first chunk has arrived: the test sends
+    // its second chunk only after that, so a gateway that buffered the body would never finish.
+    firstChunkSeen = false;
+    const reader = request.body.getReader();
+    let text = '';
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      firstChunkSeen = true;
+      text += new TextDecoder().decode(r.value);
+    }
+    return new Response(text);
+  }
   const body = request.body ? await request.text() : null;
   return Response.json({
     method: request.method,
@@ -67,6 +80,7 @@ async function idp(request, url) {
 async function control(request, url) {
   const [, what, arg] = url.pathname.split('/');
   if (what === 'probe') return Response.json({ seen: probes.has(arg) });
+  if (what === 'first-chunk-seen') return Response.json({ seen: firstChunkSeen });
   if (what === 'release-stream') {
     streamGate = true;
     return new Response('ok');

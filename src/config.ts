@@ -1,3 +1,4 @@
+import { MAX_ACCESS_TOKEN_LIFETIME } from './core/records';
 import type { Bindings } from './env';
 import { loadGatewayConfig, type GatewayConfig } from './gateway/gateway-config';
 
@@ -7,6 +8,37 @@ export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
 export type ScopeClaimFormat = 'string' | 'array';
 
+/** How long validators may cache the JWKS document (its `Cache-Control: max-age`), in seconds. */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
+/** How long a write to Workers KV may take to be seen everywhere, in seconds. */
+export const KV_PROPAGATION_SECONDS = 60;
+
+/** Clock leeway validators commonly allow on `exp` and `nbf` (ASP.NET's default), in seconds. */
+export const VALIDATOR_LEEWAY_SECONDS = 300;
+
+/** The signing-key schedule (docs/keys.md), in seconds. */
+export interface KeyRotationSettings {
+  /** How long a key signs before its successor takes over. */
+  interval: number;
+  /** How long a new key is published in the JWKS before it signs. */
+  propagation: number;
+  /** How long a key stays published after it stopped signing. */
+  retention: number;
+  /** Algorithm of newly generated keys. */
+  alg: SigningAlg;
+}
+
+/** Limits on failed client authentications per caller (docs/abuse.md). */
+export interface AuthFailureSettings {
+  /** Failures allowed for one client id from one IP address within a window. */
+  perClientIp: number;
+  /** Failures allowed from one IP address, across client ids, within a window. */
+  perIp: number;
+  /** The window, in seconds; a caller over a limit is refused until its window ends. */
+  windowSeconds: number;
+}
+
 /** Typed, validated configuration, built once per isolate from the Worker's bindings. */
 export interface Config {
   issuer: string | undefined;
@@ -15,6 +47,8 @@ export interface Config {
   storeCacheMs: number;
   keyEncryptionKey: string | undefined;
   gateway: GatewayConfig;
+  keyRotation: KeyRotationSettings;
+  authFailures: AuthFailureSettings;
 }
 
 /** A setting is missing or malformed; the message names the setting. */
@@ -40,6 +74,50 @@ function seconds(setting: string, value: string | undefined, fallback: number): 
   return Number(value);
 }
 
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** A duration: whole seconds, or a whole number with a unit, `s`, `m`, `h` or `d` (`14d`). */
+function duration(setting: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const match = /^(\d{1,9})([smhd]?)$/.exec(value.trim());
+  if (!match) throw new ConfigError(setting, `must be a duration such as 3600, 90m, 12h or 14d; got "${value}"`);
+  return Number(match[1]) * UNIT_SECONDS[match[2] || 's']!;
+}
+
+function count(setting: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^[1-9]\d{0,5}$/.test(value)) throw new ConfigError(setting, `must be a whole number from 1 to 999999; got "${value}"`);
+  return Number(value);
+}
+
+/**
+ * The key schedule, checked against the caches a new key must get through before it signs
+ * (KV propagation, the isolate cache, the JWKS max-age) and the tokens an old key must outlive.
+ */
+function keyRotation(env: Bindings, alg: SigningAlg, storeCacheSeconds: number): KeyRotationSettings {
+  const interval = duration('KEY_ROTATION_INTERVAL', env.KEY_ROTATION_INTERVAL, 90 * 86400);
+  const propagation = duration('KEY_PROPAGATION', env.KEY_PROPAGATION, 14 * 86400);
+  const retention = duration('KEY_RETENTION', env.KEY_RETENTION, 31 * 86400);
+  const minPropagation = JWKS_MAX_AGE_SECONDS + KV_PROPAGATION_SECONDS + storeCacheSeconds;
+  if (propagation <= minPropagation) {
+    throw new ConfigError(
+      'KEY_PROPAGATION',
+      `must exceed ${minPropagation} s (JWKS max-age ${JWKS_MAX_AGE_SECONDS} s + KV propagation ${KV_PROPAGATION_SECONDS} s + STORE_CACHE_SECONDS); got ${propagation} s`,
+    );
+  }
+  if (interval <= propagation) {
+    throw new ConfigError('KEY_ROTATION_INTERVAL', `must exceed KEY_PROPAGATION (${propagation} s); got ${interval} s`);
+  }
+  const minRetention = MAX_ACCESS_TOKEN_LIFETIME + VALIDATOR_LEEWAY_SECONDS;
+  if (retention <= minRetention) {
+    throw new ConfigError(
+      'KEY_RETENTION',
+      `must exceed ${minRetention} s (the longest access-token lifetime, 30 days, plus ${VALIDATOR_LEEWAY_SECONDS} s of validator leeway); got ${retention} s`,
+    );
+  }
+  return { interval, propagation, retention, alg };
+}
+
 function issuer(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
   let url: URL;
@@ -62,13 +140,21 @@ function issuer(value: string | undefined): string | undefined {
 
 /** Validates the bindings and returns the typed configuration; throws {@link ConfigError}. */
 export function loadConfig(env: Bindings): Config {
+  const signingAlg = oneOf('TOKEN_SIGNING_ALG', env.TOKEN_SIGNING_ALG, SIGNING_ALGS, 'RS256');
+  const storeCacheSeconds = seconds('STORE_CACHE_SECONDS', env.STORE_CACHE_SECONDS, 30);
   return {
     issuer: issuer(env.ISSUER),
-    signingAlg: oneOf('TOKEN_SIGNING_ALG', env.TOKEN_SIGNING_ALG, SIGNING_ALGS, 'RS256'),
+    signingAlg,
     scopeClaimFormat: oneOf('SCOPE_CLAIM_FORMAT', env.SCOPE_CLAIM_FORMAT, ['string', 'array'] as const, 'string'),
-    storeCacheMs: seconds('STORE_CACHE_SECONDS', env.STORE_CACHE_SECONDS, 30) * 1000,
+    storeCacheMs: storeCacheSeconds * 1000,
     keyEncryptionKey: env.KEY_ENCRYPTION_KEY || undefined,
     gateway: loadGatewayConfig(env),
+    keyRotation: keyRotation(env, signingAlg, storeCacheSeconds),
+    authFailures: {
+      perClientIp: count('AUTH_FAILURE_LIMIT', env.AUTH_FAILURE_LIMIT, 10),
+      perIp: count('AUTH_FAILURE_LIMIT_PER_IP', env.AUTH_FAILURE_LIMIT_PER_IP, 50),
+      windowSeconds: duration('AUTH_FAILURE_WINDOW', env.AUTH_FAILURE_WINDOW, 300),
+    },
   };
 }
 

@@ -31,6 +31,20 @@ export interface Bindings {
   GATEWAY_FETCH_TIMEOUT_MS?: string;
   /** Lifetime in seconds of the origin assertion (default 60). */
   GATEWAY_ASSERTION_LIFETIME_SECONDS?: string;
+  /** How long a signing key signs before its successor takes over (default 90d). */
+  KEY_ROTATION_INTERVAL?: string;
+  /** How long a new key is published before it signs (default 14d). */
+  KEY_PROPAGATION?: string;
+  /** How long a key stays published after it stopped signing (default 31d). */
+  KEY_RETENTION?: string;
+  /** Failed client authentications allowed per client id and IP address in a window (default 10). */
+  AUTH_FAILURE_LIMIT?: string;
+  /** Failed client authentications allowed per IP address in a window (default 50). */
+  AUTH_FAILURE_LIMIT_PER_IP?: string;
+  /** The failure-counting window (default 300 s). */
+  AUTH_FAILURE_WINDOW?: string;
+  /** Counts failed client authentications per caller IP address (src/core/auth-limiter.ts). */
+  AUTH_LIMITER?: DurableObjectNamespace<import('./core/auth-limiter').AuthFailureLimiter>;
 }
 
 export interface AppEnv {

@@ -8,6 +8,9 @@ import { methodNotAllowed, renderError } from './http/errors';
 import { DISCOVERY_PATHS, discoveryRoutes } from './oauth/discovery';
 import { JWKS_PATH, jwksRoutes } from './oauth/jwks';
 import { tokenRoutes } from './oauth/token';
+import { runScheduled } from './scheduled';
+
+export { AuthFailureLimiter } from './core/auth-limiter';
 
 /** The Worker's one Hono app: OAuth endpoints, and one error handler for all of them. */
 export const app = new Hono<AppEnv>()
@@ -32,4 +35,7 @@ app.onError(renderError);
 
 export default {
   fetch: app.fetch,
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(controller, env));
+  },
 } satisfies ExportedHandler<AppEnv['Bindings']>;

@@ -54,7 +54,8 @@ export const RESERVED_CLAIMS = new Set([
   'auth_time', 'acr', 'amr', 'azp', 'typ',
 ]);
 
-const MAX_LIFETIME = 60 * 60 * 24 * 30;
+/** The longest access-token lifetime a client may have, in seconds (30 days). */
+export const MAX_ACCESS_TOKEN_LIFETIME = 60 * 60 * 24 * 30;
 
 /** A stored record is malformed; `key` and `problem` say where and what. */
 export class RecordError extends Error {
@@ -153,8 +154,8 @@ function claims(key: string, o: Obj, prefix: string): Record<string, ClaimValue>
 export function parseClient(key: string, raw: string): ClientRecord {
   const o = object(key, raw);
   const lifetime = o.accessTokenLifetime ?? 3600;
-  if (typeof lifetime !== 'number' || !Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_LIFETIME) {
-    throw new RecordError(key, `"accessTokenLifetime" must be a whole number of seconds from 1 to ${MAX_LIFETIME}`);
+  if (typeof lifetime !== 'number' || !Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_ACCESS_TOKEN_LIFETIME) {
+    throw new RecordError(key, `"accessTokenLifetime" must be a whole number of seconds from 1 to ${MAX_ACCESS_TOKEN_LIFETIME}`);
   }
   const claimsPrefix = str(key, o, 'claimsPrefix') ?? 'client_';
   return {

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { getConfig } from '../config';
+import { getConfig, JWKS_MAX_AGE_SECONDS } from '../config';
 import { getKeyRing, publicJwks } from '../core/key-ring';
 import type { AppEnv } from '../env';
 
@@ -8,13 +8,13 @@ export const JWKS_PATH = '/.well-known/openid-configuration/jwks';
 
 /**
  * Public signing keys (RFC 7517): every key in the ring, including the next one before it signs
- * and the previous one until its tokens have expired. Cacheable for five minutes, well inside the
- * key propagation period.
+ * and the previous one until its tokens have expired. Cacheable for five minutes; KEY_PROPAGATION
+ * is validated to exceed that (src/config.ts).
  */
 export const jwksRoutes = new Hono<AppEnv>().get(JWKS_PATH, async (c) => {
   const ring = await getKeyRing(c.env.GATEHOUSE, getConfig(c.env));
   return c.json(publicJwks(ring), 200, {
     'Content-Type': 'application/jwk-set+json',
-    'Cache-Control': 'public, max-age=300',
+    'Cache-Control': `public, max-age=${JWKS_MAX_AGE_SECONDS}`,
   });
 });

@@ -17,7 +17,7 @@ export const tokenRoutes = new Hono<AppEnv>().post('/connect/token', async (c) =
   const grant = GRANTS.get(grantType);
   if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${printable(grantType)}" is not supported`);
 
-  const { client } = await authenticateClient(c.req.raw, form, c.env.GATEHOUSE, config);
+  const { client } = await authenticateClient(c.req.raw, form, c.env, config);
   if (!client.allowedGrantTypes.includes(grant.grantType)) {
     throw new OAuthError('unauthorized_client', `this client may not use grant_type "${grant.grantType}"`);
   }

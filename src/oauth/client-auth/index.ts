@@ -2,39 +2,45 @@ import type { Config } from '../../config';
 import { findClient, verifyClientSecret } from '../../core/clients';
 import { log } from '../../core/log';
 import type { ClientRecord } from '../../core/records';
+import type { Bindings } from '../../env';
 import { OAuthError } from '../../errors';
 import type { ClientAuthMethod } from './credentials';
+import { withFailureLimits } from './rate-limit';
 import { BASIC_CHALLENGE, secretBasic } from './secret-basic';
 import { secretPost } from './secret-post';
 
-/** Every client authentication method the token endpoint accepts, in discovery order. */
+/** Every client authentication method the OAuth endpoints accept, in discovery order. */
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [secretBasic, secretPost];
 
 // Hashed when the client is unknown, so that an unknown id costs the same as a wrong secret.
-const DUMMY_CLIENT = { secrets: [{ hash: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }] };
+export const DUMMY_SECRETS = { secrets: [{ hash: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }] };
 
 export interface AuthenticatedClient {
   client: ClientRecord;
   method: string;
 }
 
+/** The credentials a request presents, and how. */
+export interface PresentedCredentials {
+  clientId: string;
+  secret: string;
+  method: string;
+  /** Builds the `invalid_client` error for a failure, logging the detailed reason. */
+  fail(reason: string): OAuthError;
+}
+
 /**
- * Authenticates the client of a token-endpoint request (RFC 6749 §2.3, §3.2.1). Exactly one method
- * may be used; every failure to authenticate is the same `invalid_client`, so a caller learns
- * nothing about which ids exist. The detailed reason goes to the log.
+ * Reads the caller's credentials (RFC 6749 §2.3.1, §3.2.1). Exactly one method may be used; a
+ * missing method is `invalid_client`, with a Basic challenge when the caller sent an
+ * Authorization header (§5.2). `endpoint` names the endpoint in log lines.
  */
-export async function authenticateClient(
-  request: Request,
-  form: ReadonlyMap<string, string>,
-  kv: KVNamespace,
-  config: Config,
-): Promise<AuthenticatedClient> {
+export function readCredentials(request: Request, form: ReadonlyMap<string, string>, endpoint: string): PresentedCredentials {
   const used = CLIENT_AUTH_METHODS.filter((m) => m.present(request, form));
   if (used.length > 1) throw new OAuthError('invalid_request', 'use exactly one client authentication method');
   const method = used[0];
   const withHeader = request.headers.has('Authorization');
   const fail = (reason: string, clientId?: string) => {
-    log('warn', 'client_auth_failed', { client_id: clientId?.slice(0, 100), method: method?.name, reason });
+    log('warn', 'client_auth_failed', { endpoint, client_id: clientId?.slice(0, 100), method: method?.name, reason });
     return new OAuthError('invalid_client', 'client authentication failed', {
       headers: withHeader ? { 'WWW-Authenticate': BASIC_CHALLENGE } : {},
     });
@@ -46,11 +52,33 @@ export async function authenticateClient(
   if (bodyId !== undefined && bodyId !== clientId) {
     throw new OAuthError('invalid_request', 'client_id in the body differs from the authenticated client');
   }
+  return { clientId, secret, method: method.name, fail: (reason) => fail(reason, clientId) };
+}
 
-  const client = await findClient(kv, config, clientId);
-  const matches = await verifyClientSecret(client ?? DUMMY_CLIENT, secret);
-  if (!client) throw fail('unknown client', clientId);
-  if (!client.enabled) throw fail('client disabled', clientId);
-  if (!matches) throw fail('secret does not match an unexpired secret', clientId);
-  return { client, method: method.name };
+/** Checks presented credentials against the client store; every failure is the same `invalid_client`. */
+export async function verifyClient(presented: PresentedCredentials, kv: KVNamespace, config: Config): Promise<ClientRecord> {
+  const client = await findClient(kv, config, presented.clientId);
+  const matches = await verifyClientSecret(client ?? DUMMY_SECRETS, presented.secret);
+  if (!client) throw presented.fail('unknown client');
+  if (!client.enabled) throw presented.fail('client disabled');
+  if (!matches) throw presented.fail('secret does not match an unexpired secret');
+  return client;
+}
+
+/**
+ * Authenticates the client of a request to the token, introspection or revocation endpoint
+ * (RFC 6749 §2.3, §3.2.1), under the failed-authentication limits (./rate-limit.ts). Every failure
+ * to authenticate is the same `invalid_client`, so a caller learns nothing about which ids exist.
+ * The detailed reason goes to the log.
+ */
+export async function authenticateClient(
+  request: Request,
+  form: ReadonlyMap<string, string>,
+  env: Bindings,
+  config: Config,
+  endpoint = 'token',
+): Promise<AuthenticatedClient> {
+  const presented = readCredentials(request, form, endpoint);
+  const client = await withFailureLimits(env, config, request, presented.clientId, () => verifyClient(presented, env.GATEHOUSE, config));
+  return { client, method: presented.method };
 }

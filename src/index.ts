@@ -7,7 +7,9 @@ import { verifyToken } from './gateway/verify-token';
 import { methodNotAllowed, renderError } from './http/errors';
 import { DISCOVERY_PATHS, discoveryRoutes } from './oauth/discovery';
 import { JWKS_PATH, jwksRoutes } from './oauth/jwks';
-import { tokenRoutes } from './oauth/token';
+import { INTROSPECTION_PATH, introspectionRoutes } from './oauth/introspect';
+import { REVOCATION_PATH, revocationRoutes } from './oauth/revoke';
+import { TOKEN_PATH, tokenRoutes } from './oauth/token';
 import { runScheduled } from './scheduled';
 
 export { AuthFailureLimiter } from './core/auth-limiter';
@@ -17,9 +19,13 @@ export const app = new Hono<AppEnv>()
   // The cheapest route there is: a liveness probe, and the benchmarks' measure of the runtime itself.
   .get('/healthz', (c) => c.json({ status: 'ok' }))
   .route('/', tokenRoutes)
+  .route('/', introspectionRoutes)
+  .route('/', revocationRoutes)
   .route('/', discoveryRoutes)
   .route('/', jwksRoutes)
-  .all('/connect/token', methodNotAllowed('POST'))
+  .all(TOKEN_PATH, methodNotAllowed('POST'))
+  .all(INTROSPECTION_PATH, methodNotAllowed('POST'))
+  .all(REVOCATION_PATH, methodNotAllowed('POST'))
   .all(DISCOVERY_PATHS[0], methodNotAllowed('GET, HEAD'))
   .all(DISCOVERY_PATHS[1], methodNotAllowed('GET, HEAD'))
   .all(JWKS_PATH, methodNotAllowed('GET, HEAD'))

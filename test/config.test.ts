@@ -30,6 +30,8 @@ describe('loadConfig', () => {
         fetchTimeoutMs: 3000,
         assertionLifetimeSeconds: 60,
       },
+      keyRotation: { interval: 90 * 86400, propagation: 14 * 86400, retention: 31 * 86400, alg: 'RS256' },
+      authFailures: { perClientIp: 10, perIp: 50, windowSeconds: 300 },
     });
   });
 
@@ -42,8 +44,23 @@ describe('loadConfig', () => {
         SCOPE_CLAIM_FORMAT: 'array',
         STORE_CACHE_SECONDS: '0',
         KEY_ENCRYPTION_KEY: 'k',
+        KEY_ROTATION_INTERVAL: '30d',
+        KEY_PROPAGATION: '36h',
+        KEY_RETENTION: '2592301',
+        AUTH_FAILURE_LIMIT: '3',
+        AUTH_FAILURE_LIMIT_PER_IP: '20',
+        AUTH_FAILURE_WINDOW: '15m',
       }),
-    ).toEqual({ issuer: 'https://auth.example.com', signingAlg: 'EdDSA', scopeClaimFormat: 'array', storeCacheMs: 0, keyEncryptionKey: 'k', gateway: expect.any(Object) });
+    ).toEqual({
+      issuer: 'https://auth.example.com',
+      signingAlg: 'EdDSA',
+      scopeClaimFormat: 'array',
+      storeCacheMs: 0,
+      keyEncryptionKey: 'k',
+      keyRotation: { interval: 30 * 86400, propagation: 36 * 3600, retention: 2592301, alg: 'EdDSA' },
+      authFailures: { perClientIp: 3, perIp: 20, windowSeconds: 900 },
+      gateway: expect.any(Object),
+    });
   });
 
   it('names the bad setting', () => {
@@ -59,5 +76,37 @@ describe('loadConfig', () => {
 
   it('accepts http for loopback development', () => {
     expect(loadConfig({ ...base, ISSUER: 'http://127.0.0.1:8787' }).issuer).toBe('http://127.0.0.1:8787');
+  });
+});
+
+describe('key rotation settings', () => {
+  it('refuses a malformed duration, naming the setting', () => {
+    expect(problem({ KEY_PROPAGATION: '2 weeks' })).toBe('KEY_PROPAGATION must be a duration such as 3600, 90m, 12h or 14d; got "2 weeks"');
+  });
+
+  it('refuses a propagation period that the JWKS, KV and isolate caches could outlast', () => {
+    expect(problem({ KEY_PROPAGATION: '390' })).toBe(
+      'KEY_PROPAGATION must exceed 390 s (JWKS max-age 300 s + KV propagation 60 s + STORE_CACHE_SECONDS); got 390 s',
+    );
+    expect(problem({ KEY_PROPAGATION: '400', STORE_CACHE_SECONDS: '60' })).toMatch(/^KEY_PROPAGATION must exceed 420 s/);
+    expect(loadConfig({ ...base, KEY_PROPAGATION: '361', STORE_CACHE_SECONDS: '0' }).keyRotation.propagation).toBe(361);
+  });
+
+  it('refuses an interval no longer than the propagation period', () => {
+    expect(problem({ KEY_ROTATION_INTERVAL: '14d' })).toBe('KEY_ROTATION_INTERVAL must exceed KEY_PROPAGATION (1209600 s); got 1209600 s');
+  });
+
+  it('refuses a retention period that a token could outlive', () => {
+    expect(problem({ KEY_RETENTION: '30d' })).toBe(
+      'KEY_RETENTION must exceed 2592300 s (the longest access-token lifetime, 30 days, plus 300 s of validator leeway); got 2592000 s',
+    );
+  });
+});
+
+describe('failed-authentication limits', () => {
+  it('refuses a limit that is not a positive whole number, or a malformed window', () => {
+    expect(problem({ AUTH_FAILURE_LIMIT: '0' })).toBe('AUTH_FAILURE_LIMIT must be a whole number from 1 to 999999; got "0"');
+    expect(problem({ AUTH_FAILURE_LIMIT_PER_IP: 'many' })).toBe('AUTH_FAILURE_LIMIT_PER_IP must be a whole number from 1 to 999999; got "many"');
+    expect(problem({ AUTH_FAILURE_WINDOW: '-5' })).toMatch(/^AUTH_FAILURE_WINDOW must be a duration/);
   });
 });

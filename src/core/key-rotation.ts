@@ -1,9 +1,8 @@
 import type { Config, KeyRotationSettings } from '../config';
-import { OAuthError } from '../errors';
 import { decryptPrivateJwk, importKeyEncryptionKey } from './key-encryption';
 import { forgetKeyRing, generateStoredKey, parseKeyRing, signingKeyAt, type KeyRingRecord, type StoredKey } from './key-ring';
 import { log } from './log';
-import { KEY, parseRecord, readText } from './store';
+import { KEY, parseRecord, readText, writeText } from './store';
 
 export interface RotationOptions {
   /**
@@ -99,7 +98,7 @@ async function readRing(kv: KVNamespace): Promise<KeyRingRecord> {
  *
  * Before adding a key it checks that KEY_ENCRYPTION_KEY opens the newest existing key, so a wrong
  * secret fails loudly instead of producing a ring whose keys need two different secrets.
- * Throws an {@link OAuthError} when KEY_ENCRYPTION_KEY is missing or wrong, or KV is unavailable.
+ * Throws an `OAuthError` when KEY_ENCRYPTION_KEY is missing or wrong, or KV is unavailable.
  */
 export async function rotateKeys(kv: KVNamespace, config: Config, now: number, options: RotationOptions = {}): Promise<KeyRingRecord> {
   const ring = await readRing(kv);
@@ -115,14 +114,7 @@ export async function rotateKeys(kv: KVNamespace, config: Config, now: number, o
   }
   const next: KeyRingRecord = { keys: added ? [...plan.keys, added] : plan.keys };
 
-  try {
-    await kv.put(KEY.keyRing, JSON.stringify(next));
-  } catch (cause) {
-    log('error', 'store_unavailable', { key: KEY.keyRing, cause: cause instanceof Error ? cause.message : String(cause) });
-    throw new OAuthError('temporarily_unavailable', 'the key ring could not be written; try again shortly', {
-      headers: { 'Retry-After': '5' },
-    });
-  }
+  await writeText(kv, KEY.keyRing, JSON.stringify(next));
   forgetKeyRing();
   log('info', 'key_rotated', {
     added: added?.kid,

@@ -17,6 +17,7 @@ export type LogEvent =
   | 'auth_limiter_unavailable'
   | 'client_changed'
   | 'token_revoked'
+  | 'token_revocation_refused'
   | 'gateway_rejected'
   | 'gateway_origin_failed'
   | 'gateway_issuer_unavailable'

@@ -23,6 +23,15 @@ export async function readText(kv: KVNamespace, key: string): Promise<string | n
   }
 }
 
+/** Writes one KV value; an unreachable KV becomes a 503 rather than an unhandled failure. */
+export async function writeText(kv: KVNamespace, key: string, value: string, options?: KVNamespacePutOptions): Promise<void> {
+  try {
+    await kv.put(key, value, options);
+  } catch (cause) {
+    throw storeUnavailable(key, cause);
+  }
+}
+
 /** Lists every key under a prefix, following KV's cursor. */
 export async function listKeys(kv: KVNamespace, prefix: string): Promise<string[]> {
   const names: string[] = [];

@@ -31,6 +31,17 @@ export class TtlCache<V> {
     return value;
   }
 
+  /** Stores a value known to be current, for the TTL (nothing is kept when the TTL is 0). */
+  set(key: string, value: V): void {
+    if (this.ttlMs <= 0) return;
+    this.entries.delete(key);
+    this.entries.set(key, { expires: Date.now() + this.ttlMs, value: Promise.resolve(value) });
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
   /** Drops one entry, or all of them. */
   clear(key?: string): void {
     if (key === undefined) this.entries.clear();

@@ -4,8 +4,11 @@ import { getCatalog } from '../core/catalog';
 import type { AppEnv } from '../env';
 import { CLIENT_AUTH_METHODS } from './client-auth';
 import { GRANTS } from './grants';
+import { INTROSPECTION_PATH } from './introspect';
 import { issuerFor } from './issuer';
 import { JWKS_PATH } from './jwks';
+import { REVOCATION_PATH } from './revoke';
+import { TOKEN_PATH } from './token';
 
 /** The two well-known names of the same metadata: OpenID Connect's and RFC 8414's. */
 export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'] as const;
@@ -19,14 +22,20 @@ async function metadata(c: Context<AppEnv>): Promise<Response> {
   const issuer = issuerFor(config, c.req.url);
   const catalog = await getCatalog(c.env.GATEHOUSE, config);
   const scopes = [...catalog.scopes.values()].filter((s) => s.enabled).map((s) => s.name).sort();
+  // The three endpoints authenticate callers with the same registry of methods.
+  const authMethods = CLIENT_AUTH_METHODS.map((m) => m.name);
   return c.json(
     {
       issuer,
-      token_endpoint: `${issuer}/connect/token`,
+      token_endpoint: `${issuer}${TOKEN_PATH}`,
       jwks_uri: `${issuer}${JWKS_PATH}`,
       grant_types_supported: [...GRANTS.keys()],
       scopes_supported: scopes,
-      token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.map((m) => m.name),
+      token_endpoint_auth_methods_supported: authMethods,
+      introspection_endpoint: `${issuer}${INTROSPECTION_PATH}`,
+      introspection_endpoint_auth_methods_supported: authMethods,
+      revocation_endpoint: `${issuer}${REVOCATION_PATH}`,
+      revocation_endpoint_auth_methods_supported: authMethods,
       // RFC 8414 §2 makes this member REQUIRED; there is no authorization endpoint, so no response types.
       response_types_supported: [],
     },

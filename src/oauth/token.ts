@@ -7,8 +7,10 @@ import { authenticateClient } from './client-auth';
 import { GRANTS } from './grants';
 import { issuerFor } from './issuer';
 
+export const TOKEN_PATH = '/connect/token';
+
 /** POST /connect/token (RFC 6749 §3.2, §4.4). The endpoint never branches on a grant's name. */
-export const tokenRoutes = new Hono<AppEnv>().post('/connect/token', async (c) => {
+export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {
   const config = getConfig(c.env);
   const form = await readForm(c.req.raw);
 

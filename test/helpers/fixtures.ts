@@ -69,3 +69,22 @@ export function basic(id: string, secret: string): string {
   const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
   return `Basic ${btoa(`${enc(id)}:${enc(secret)}`)}`;
 }
+
+/** A form-encoded POST to one of the OAuth endpoints. */
+export function formPost(path: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return call(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(params).toString(),
+  });
+}
+
+/** The API resource `api1` with its own introspection secret, `SECRET`. */
+export async function seedResourceSecret(): Promise<void> {
+  await put('resource:api1', { name: 'api1', displayName: 'My API', scopes: ['api1'], secrets: [{ hash: SECRET_HASH }] });
+}
+
+/** The claims of a JWT, decoded without verification (for assertions only). */
+export function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
+}

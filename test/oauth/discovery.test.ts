@@ -81,3 +81,30 @@ describe('unknown paths', () => {
     expect(await res.json()).toEqual({ error: 'not_found', error_description: 'no such endpoint' });
   });
 });
+
+describe('discovery: introspection and revocation (RFC 8414 §2)', () => {
+  for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
+    it(`lists both endpoints and their authentication methods at ${path}`, async () => {
+      const res = await call(path);
+      expect(res.status).toBe(200);
+      const metadata = (await res.json()) as Record<string, unknown>;
+      expect(metadata).toMatchObject({
+        token_endpoint: `${ORIGIN}/connect/token`,
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        introspection_endpoint: `${ORIGIN}/connect/introspect`,
+        introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        revocation_endpoint: `${ORIGIN}/connect/revocation`,
+        revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      });
+    });
+  }
+
+  it('advertises endpoints that answer', async () => {
+    const metadata = (await (await call('/.well-known/openid-configuration')).json()) as Record<string, string>;
+    for (const member of ['introspection_endpoint', 'revocation_endpoint']) {
+      const res = await call(metadata[member]!, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'token=x' });
+      // Reached, and asking for client authentication (not 404).
+      expect(res.status).toBe(401);
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { call, ORIGIN, put, seedArticle } from '../helpers/fixtures';
 
@@ -54,6 +55,8 @@ describe('discovery (RFC 8414)', () => {
   it('answers a malformed scope record with server_error, not a crash', async () => {
     await put('scope:broken', '{"name": 42}');
     const res = await call('/.well-known/openid-configuration');
+    // Storage is shared by the tests of a file: leave none broken behind.
+    await env.GATEHOUSE.delete('scope:broken');
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({
       error: 'server_error',

@@ -13,7 +13,7 @@ async function cronAt(days: number, seconds = 0): Promise<void> {
   const at = (T0 + days * DAY + seconds) * 1000;
   vi.setSystemTime(at);
   const ctx = createExecutionContext();
-  worker.scheduled(createScheduledController({ scheduledTime: at, cron: '17 * * * *' }), env, ctx);
+  worker.scheduled(createScheduledController({ scheduledTime: at, cron: '*/10 * * * *' }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
 

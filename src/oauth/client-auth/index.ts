@@ -5,7 +5,7 @@ import type { ClientRecord } from '../../core/records';
 import type { Bindings } from '../../env';
 import { OAuthError } from '../../errors';
 import type { ClientAuthMethod } from './credentials';
-import { withFailureLimits } from './rate-limit';
+import { callerAddress, withFailureLimits } from './rate-limit';
 import { BASIC_CHALLENGE, secretBasic } from './secret-basic';
 import { secretPost } from './secret-post';
 
@@ -40,7 +40,13 @@ export function readCredentials(request: Request, form: ReadonlyMap<string, stri
   const method = used[0];
   const withHeader = request.headers.has('Authorization');
   const fail = (reason: string, clientId?: string) => {
-    log('warn', 'client_auth_failed', { endpoint, client_id: clientId?.slice(0, 100), method: method?.name, reason });
+    log('warn', 'client_auth_failed', {
+      endpoint,
+      client_id: clientId?.slice(0, 100),
+      method: method?.name,
+      ip: callerAddress(request),
+      reason,
+    });
     return new OAuthError('invalid_client', 'client authentication failed', {
       headers: withHeader ? { 'WWW-Authenticate': BASIC_CHALLENGE } : {},
     });

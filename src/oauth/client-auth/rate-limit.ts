@@ -24,7 +24,9 @@ function remember(map: Map<string, number>, key: string, until: number): void {
  * through Cloudflare's edge). IPv6 callers are counted per /64, the block one subscriber holds.
  */
 export function callerAddress(request: Request): string {
-  const ip = request.headers.get('CF-Connecting-IP')?.trim() ?? '';
+  // Only Cloudflare sets this header, but a request that reached the Worker another way could
+  // carry anything: the value names a Durable Object, so it is bounded.
+  const ip = request.headers.get('CF-Connecting-IP')?.trim().slice(0, 64) ?? '';
   if (!ip) return 'unknown';
   if (!ip.includes(':')) return ip;
   const [head = '', tail = ''] = ip.toLowerCase().split('::', 2);

@@ -150,11 +150,17 @@ export function loadConfig(env: Bindings): Config {
     keyEncryptionKey: env.KEY_ENCRYPTION_KEY || undefined,
     gateway: loadGatewayConfig(env),
     keyRotation: keyRotation(env, signingAlg, storeCacheSeconds),
-    authFailures: {
-      perClientIp: count('AUTH_FAILURE_LIMIT', env.AUTH_FAILURE_LIMIT, 10),
-      perIp: count('AUTH_FAILURE_LIMIT_PER_IP', env.AUTH_FAILURE_LIMIT_PER_IP, 50),
-      windowSeconds: duration('AUTH_FAILURE_WINDOW', env.AUTH_FAILURE_WINDOW, 300),
-    },
+    authFailures: authFailures(env),
+  };
+}
+
+function authFailures(env: Bindings): AuthFailureSettings {
+  const windowSeconds = duration('AUTH_FAILURE_WINDOW', env.AUTH_FAILURE_WINDOW, 300);
+  if (windowSeconds < 1) throw new ConfigError('AUTH_FAILURE_WINDOW', 'must be at least 1 s; got 0 s');
+  return {
+    perClientIp: count('AUTH_FAILURE_LIMIT', env.AUTH_FAILURE_LIMIT, 10),
+    perIp: count('AUTH_FAILURE_LIMIT_PER_IP', env.AUTH_FAILURE_LIMIT_PER_IP, 50),
+    windowSeconds,
   };
 }
 

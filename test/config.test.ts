@@ -108,5 +108,6 @@ describe('failed-authentication limits', () => {
     expect(problem({ AUTH_FAILURE_LIMIT: '0' })).toBe('AUTH_FAILURE_LIMIT must be a whole number from 1 to 999999; got "0"');
     expect(problem({ AUTH_FAILURE_LIMIT_PER_IP: 'many' })).toBe('AUTH_FAILURE_LIMIT_PER_IP must be a whole number from 1 to 999999; got "many"');
     expect(problem({ AUTH_FAILURE_WINDOW: '-5' })).toMatch(/^AUTH_FAILURE_WINDOW must be a duration/);
+    expect(problem({ AUTH_FAILURE_WINDOW: '0m' })).toBe('AUTH_FAILURE_WINDOW must be at least 1 s; got 0 s');
   });
 });

@@ -58,8 +58,10 @@ function limiterOf(env: Bindings, ip: string) {
  * correctly from elsewhere is never locked out. A caller over a limit gets 429 with
  * `Retry-After`, whether or not its credentials are right, so refused guesses teach it nothing.
  *
- * The success path does not wait on the limiter: its answer is asked for in parallel with the
- * verification, and a recent "not refused" is reused by the isolate for {@link CLEAN_SECONDS}.
+ * The success path adds no round trip in sequence: the limiter is asked in parallel with the
+ * secret check, and a recent "not refused" is reused by the isolate for {@link CLEAN_SECONDS}, so
+ * a busy client costs one limiter call per isolate every few seconds. Only a failure waits on the
+ * limiter, to record itself.
  */
 export async function withFailureLimits<T>(
   env: Bindings,
@@ -69,7 +71,8 @@ export async function withFailureLimits<T>(
   verify: () => Promise<T>,
 ): Promise<T> {
   const ip = callerAddress(request);
-  const pair = `${ip} ${clientId}`;
+  // Bounded like the limiter's own names, so a flood of long ids cannot grow the isolate's maps.
+  const pair = `${ip} ${clientId.slice(0, 256)}`;
   const now = Math.floor(Date.now() / 1000);
   const known = refusedUntil.get(pair) ?? 0;
   if (known > now) {

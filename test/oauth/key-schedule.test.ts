@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import worker from '../../src/index';
+import { callWith } from '../helpers/gateway';
 import { basic, call, clientRecord, formPost, ORIGIN, put, SECRET, seedResourceSecret, tokenRequest } from '../helpers/fixtures';
 
 const DAY = 86_400;
@@ -66,7 +67,7 @@ afterAll(() => {
   vi.useRealTimers();
 });
 
-describe('automatic key rotation on the Cron Trigger (defaults: 90 d interval, 14 d propagation, 31 d retention)', () => {
+describe('automatic key rotation on the Cron Trigger (defaults: 90 d interval, 14 d propagation, 31 d retention), seen by introspection, jose and the gateway', () => {
   let k1 = '';
   let k2 = '';
   let lastOfK1 = '';
@@ -108,6 +109,7 @@ describe('automatic key rotation on the Cron Trigger (defaults: 90 d interval, 1
     expect(await jwksKids()).toEqual([k1, k2]);
     expect(await introspect(lastOfK1)).toMatchObject({ active: true, client_id: 'client', aud: 'api1' });
     expect(await verifiesAgainstJwks(lastOfK1)).toBe(true);
+    expect((await callWith(lastOfK1, '/api/x')).status).toBe(200);
   });
 
   for (const day of [100, 110, 119]) {
@@ -116,6 +118,7 @@ describe('automatic key rotation on the Cron Trigger (defaults: 90 d interval, 1
       expect(await jwksKids()).toEqual([k1, k2]);
       expect(await introspect(lastOfK1)).toMatchObject({ active: true });
       expect(await verifiesAgainstJwks(lastOfK1)).toBe(true);
+      expect((await callWith(lastOfK1, '/api/x')).status).toBe(200);
       expect(await signingKid()).toBe(k2);
     });
   }
@@ -123,6 +126,9 @@ describe('automatic key rotation on the Cron Trigger (defaults: 90 d interval, 1
   it('day 120: the token has expired, so it is inactive; its key is still published', async () => {
     await cronAt(120);
     expect(await introspect(lastOfK1)).toEqual({ active: false });
+    // The gateway allows GATEWAY_CLOCK_SKEW_SECONDS of leeway; past it, the token is refused there too.
+    vi.setSystemTime((T0 + 120 * DAY + 61) * 1000);
+    expect((await callWith(lastOfK1, '/api/x')).status).toBe(401);
     expect(await jwksKids()).toEqual([k1, k2]);
   });
 

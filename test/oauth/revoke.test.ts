@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { isRevoked } from '../../src/core/revocation';
+import { callWith } from '../helpers/gateway';
 import { basic, call, claimsOf, clientRecord, formPost, put, SECRET, seedArticle, seedResourceSecret, tokenRequest } from '../helpers/fixtures';
 
 const AS_CLIENT = { Authorization: basic('client', SECRET) };
@@ -55,6 +56,16 @@ describe('POST /connect/revocation (RFC 7009)', () => {
     // KV rounds expirations to the second; the entry outlives exp by the 300 s leeway.
     expect(Math.abs(entries[0]!.expiration! - (exp + 300))).toBeLessThanOrEqual(2);
     expect(JSON.parse((await env.GATEHOUSE.get(`revoked:${jti}`))!)).toEqual({ clientId: 'client', revokedAt: expect.any(Number) });
+  });
+
+  it('is honoured by the gateway: the revoked token is refused there, another one still passes', async () => {
+    const [token, other] = [await issue(), await issue()];
+    expect((await callWith(token, '/api/orders')).status).toBe(200);
+    await expectEmpty200(await revoke({ token }));
+    const refused = await callWith(token, '/api/orders');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('WWW-Authenticate')).toContain('error="invalid_token"');
+    expect((await callWith(other, '/api/orders')).status).toBe(200);
   });
 
   it('leaves other tokens of the client alone', async () => {

@@ -17,6 +17,14 @@ export const KV_PROPAGATION_SECONDS = 60;
 /** Clock leeway validators commonly allow on `exp` and `nbf` (ASP.NET's default), in seconds. */
 export const VALIDATOR_LEEWAY_SECONDS = 300;
 
+/**
+ * How long after its `exp` some validator may still accept a token: the common leeway, or this
+ * Gatehouse's own gateway's when that is larger. Keys and revocations must outlive tokens by it.
+ */
+export function acceptanceLeewaySeconds(gateway: Pick<GatewayConfig, 'clockSkewSeconds'>): number {
+  return Math.max(VALIDATOR_LEEWAY_SECONDS, gateway.clockSkewSeconds);
+}
+
 /** The signing-key schedule (docs/keys.md), in seconds. */
 export interface KeyRotationSettings {
   /** How long a key signs before its successor takes over. */
@@ -94,7 +102,7 @@ function count(setting: string, value: string | undefined, fallback: number): nu
  * The key schedule, checked against the caches a new key must get through before it signs
  * (KV propagation, the isolate cache, the JWKS max-age) and the tokens an old key must outlive.
  */
-function keyRotation(env: Bindings, alg: SigningAlg, storeCacheSeconds: number): KeyRotationSettings {
+function keyRotation(env: Bindings, alg: SigningAlg, storeCacheSeconds: number, leeway: number): KeyRotationSettings {
   const interval = duration('KEY_ROTATION_INTERVAL', env.KEY_ROTATION_INTERVAL, 90 * 86400);
   const propagation = duration('KEY_PROPAGATION', env.KEY_PROPAGATION, 14 * 86400);
   const retention = duration('KEY_RETENTION', env.KEY_RETENTION, 31 * 86400);
@@ -108,11 +116,11 @@ function keyRotation(env: Bindings, alg: SigningAlg, storeCacheSeconds: number):
   if (interval <= propagation) {
     throw new ConfigError('KEY_ROTATION_INTERVAL', `must exceed KEY_PROPAGATION (${propagation} s); got ${interval} s`);
   }
-  const minRetention = MAX_ACCESS_TOKEN_LIFETIME + VALIDATOR_LEEWAY_SECONDS;
+  const minRetention = MAX_ACCESS_TOKEN_LIFETIME + leeway;
   if (retention <= minRetention) {
     throw new ConfigError(
       'KEY_RETENTION',
-      `must exceed ${minRetention} s (the longest access-token lifetime, 30 days, plus ${VALIDATOR_LEEWAY_SECONDS} s of validator leeway); got ${retention} s`,
+      `must exceed ${minRetention} s (the longest access-token lifetime, 30 days, plus ${leeway} s of validator leeway); got ${retention} s`,
     );
   }
   return { interval, propagation, retention, alg };
@@ -142,14 +150,15 @@ function issuer(value: string | undefined): string | undefined {
 export function loadConfig(env: Bindings): Config {
   const signingAlg = oneOf('TOKEN_SIGNING_ALG', env.TOKEN_SIGNING_ALG, SIGNING_ALGS, 'RS256');
   const storeCacheSeconds = seconds('STORE_CACHE_SECONDS', env.STORE_CACHE_SECONDS, 30);
+  const gateway = loadGatewayConfig(env);
   return {
     issuer: issuer(env.ISSUER),
     signingAlg,
     scopeClaimFormat: oneOf('SCOPE_CLAIM_FORMAT', env.SCOPE_CLAIM_FORMAT, ['string', 'array'] as const, 'string'),
     storeCacheMs: storeCacheSeconds * 1000,
     keyEncryptionKey: env.KEY_ENCRYPTION_KEY || undefined,
-    gateway: loadGatewayConfig(env),
-    keyRotation: keyRotation(env, signingAlg, storeCacheSeconds),
+    gateway,
+    keyRotation: keyRotation(env, signingAlg, storeCacheSeconds, acceptanceLeewaySeconds(gateway)),
     authFailures: authFailures(env),
   };
 }

@@ -111,3 +111,12 @@ describe('failed-authentication limits', () => {
     expect(problem({ AUTH_FAILURE_WINDOW: '0m' })).toBe('AUTH_FAILURE_WINDOW must be at least 1 s; got 0 s');
   });
 });
+
+describe('leeway after exp', () => {
+  it("is the common 300 s, or the gateway's clock skew when that is larger, and retention must cover it", () => {
+    expect(problem({ GATEWAY_CLOCK_SKEW_SECONDS: '600', KEY_RETENTION: '2592301' })).toBe(
+      'KEY_RETENTION must exceed 2592600 s (the longest access-token lifetime, 30 days, plus 600 s of validator leeway); got 2592301 s',
+    );
+    expect(loadConfig({ ...base, GATEWAY_CLOCK_SKEW_SECONDS: '60', KEY_RETENTION: '2592301' }).keyRotation.retention).toBe(2592301);
+  });
+});

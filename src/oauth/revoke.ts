@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { getConfig, VALIDATOR_LEEWAY_SECONDS } from '../config';
+import { acceptanceLeewaySeconds, getConfig } from '../config';
 import { getKeyRing } from '../core/key-ring';
 import { log } from '../core/log';
 import { revokeToken } from '../core/revocation';
@@ -15,9 +15,10 @@ export const REVOCATION_PATH = '/connect/revocation';
 /**
  * POST /connect/revocation (RFC 7009). The client authenticates as at the token endpoint (§2.1);
  * an access token issued to it is denied (`revoked:{jti}`) until it would have expired, plus the
- * leeway validators allow on `exp`. The answer is 200 with an empty body whether or not there was
- * anything to revoke (§2.2): an invalid, expired or unknown token needs no revocation, and
- * another client's token is left alone, as IdentityServer does, without saying so.
+ * leeway validators (this Gatehouse's gateway included) allow on `exp`. The answer is 200 with
+ * an empty body whether or not there was anything to revoke (§2.2): an invalid, expired or
+ * unknown token needs no revocation, and another client's token is left alone, as IdentityServer
+ * does, without saying so.
  *
  * `token_type_hint` is only a hint (§2.1: the server extends its search to every type it
  * supports), so `refresh_token` or an unknown hint is not `unsupported_token_type` (§2.2.1):
@@ -31,18 +32,19 @@ export const revocationRoutes = new Hono<AppEnv>().post(REVOCATION_PATH, async (
   if (!token) throw new OAuthError('invalid_request', 'token is required');
 
   const now = Math.floor(Date.now() / 1000);
+  const leeway = acceptanceLeewaySeconds(config.gateway);
   const ring = await getKeyRing(c.env.GATEHOUSE, config);
   let verified: VerifiedToken | undefined;
   try {
     // With the validators' leeway: a token a validator would still accept is still worth revoking.
-    verified = await verifyLocalToken(token, ring, { issuer: issuerFor(config, c.req.url), clockSkewSeconds: VALIDATOR_LEEWAY_SECONDS, now });
+    verified = await verifyLocalToken(token, ring, { issuer: issuerFor(config, c.req.url), clockSkewSeconds: leeway, now });
   } catch (error) {
     if (!(error instanceof TokenRejected)) throw error;
   }
   if (verified) {
     const { jti, exp, client_id: owner } = verified.payload;
     if (owner === client.clientId) {
-      await revokeToken(c.env.GATEHOUSE, config, jti!, exp! + VALIDATOR_LEEWAY_SECONDS, { clientId: client.clientId, revokedAt: now });
+      await revokeToken(c.env.GATEHOUSE, config, jti!, exp! + leeway, { clientId: client.clientId, revokedAt: now });
       log('info', 'token_revoked', { client_id: client.clientId, jti });
     } else {
       log('warn', 'token_revocation_refused', { client_id: client.clientId, jti, reason: 'the token was issued to another client' });

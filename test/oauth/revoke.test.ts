@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { isRevoked } from '../../src/core/revocation';
 import { callWith } from '../helpers/gateway';
-import { basic, call, claimsOf, clientRecord, formPost, put, SECRET, seedArticle, seedResourceSecret, tokenRequest } from '../helpers/fixtures';
+import { basic, call, claimsOf, clientRecord, formPost, ORIGIN, put, SECRET, seedArticle, seedResourceSecret, tokenRequest } from '../helpers/fixtures';
 
 const AS_CLIENT = { Authorization: basic('client', SECRET) };
 
@@ -108,6 +108,19 @@ describe('POST /connect/revocation (RFC 7009)', () => {
     vi.setSystemTime((Number(claimsOf(token).exp) + 200) * 1000);
     await expectEmpty200(await revoke({ token }));
     expect((await revokedEntries()).map((e) => e.name)).toEqual([`revoked:${claimsOf(token).jti}`]);
+  });
+
+  it("keeps the entry past exp by the gateway's clock skew when that exceeds 300 s", async () => {
+    const { app } = await import('../../src/index');
+    const token = await issue();
+    const res = await app.request(`${ORIGIN}/connect/revocation`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...AS_CLIENT },
+      body: new URLSearchParams({ token }).toString(),
+    }, { ...env, GATEWAY_CLOCK_SKEW_SECONDS: '600' });
+    expect(res.status).toBe(200);
+    const [entry] = await revokedEntries();
+    expect(Math.abs(entry!.expiration! - (Number(claimsOf(token).exp) + 600))).toBeLessThanOrEqual(2);
   });
 
   it('requires client authentication: 401 invalid_client', async () => {

@@ -21,6 +21,8 @@ export type OAuthErrorCode =
   | 'bad_gateway'
   | 'not_found'
   | 'method_not_allowed'
+  | 'conflict'
+  | 'unsupported_media_type'
   | 'too_many_requests';
 
 const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
@@ -39,6 +41,8 @@ const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   bad_gateway: 502,
   not_found: 404,
   method_not_allowed: 405,
+  conflict: 409,
+  unsupported_media_type: 415,
   too_many_requests: 429,
 };
 

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { adminRoutes } from './admin/routes';
 import type { AppEnv } from './env';
 import { OAuthError } from './errors';
 import { forwardToOrigin } from './gateway/proxy';
@@ -14,7 +15,7 @@ import { runScheduled } from './scheduled';
 
 export { AuthFailureLimiter } from './core/auth-limiter';
 
-/** The Worker's one Hono app: OAuth endpoints, and one error handler for all of them. */
+/** The Worker's one Hono app: OAuth endpoints, the admin API, and one error handler for all of them. */
 export const app = new Hono<AppEnv>()
   // The cheapest route there is: a liveness probe, and the benchmarks' measure of the runtime itself.
   .get('/healthz', (c) => c.json({ status: 'ok' }))
@@ -23,6 +24,7 @@ export const app = new Hono<AppEnv>()
   .route('/', revocationRoutes)
   .route('/', discoveryRoutes)
   .route('/', jwksRoutes)
+  .route('/admin', adminRoutes)
   .all(TOKEN_PATH, methodNotAllowed('POST'))
   .all(INTROSPECTION_PATH, methodNotAllowed('POST'))
   .all(REVOCATION_PATH, methodNotAllowed('POST'))

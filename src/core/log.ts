@@ -16,6 +16,7 @@ export type LogEvent =
   | 'client_auth_limited'
   | 'auth_limiter_unavailable'
   | 'client_changed'
+  | 'catalog_changed'
   | 'token_revoked'
   | 'token_revocation_refused'
   | 'gateway_rejected'

@@ -6,6 +6,8 @@
 
 /** A hashed client or resource secret: base64(SHA-256) or base64(SHA-512) of the secret. */
 export interface SecretRecord {
+  /** Names the secret for listing and removal; random, unrelated to the secret. Older records may lack it. */
+  id?: string;
   hash: string;
   /** ISO 8601; informative. */
   created?: string;
@@ -127,7 +129,12 @@ function secrets(key: string, o: Obj): SecretRecord[] {
     if (!/^[A-Za-z0-9+/]{43}=$|^[A-Za-z0-9+/]{86}==$/.test(hash)) {
       throw new RecordError(key, `"secrets[${i}].hash" must be a base64 SHA-256 or SHA-512 hash`);
     }
+    const id = (s as Obj).id;
+    if (id !== undefined && (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id))) {
+      throw new RecordError(key, `"secrets[${i}].id" must be 1 to 64 letters, digits, "-" or "_"`);
+    }
     return {
+      ...(id === undefined ? {} : { id: id as string }),
       hash,
       created: isoDate(key, `secrets[${i}].created`, (s as Obj).created),
       expires: isoDate(key, `secrets[${i}].expires`, (s as Obj).expires) ?? null,

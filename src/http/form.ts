@@ -5,9 +5,14 @@ export const MAX_FORM_BYTES = 8 * 1024;
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+/**
+ * Reads a request body of at most `limit` bytes; a larger one is refused without reading the rest,
+ * answered with `tooLargeStatus` (OAuth endpoints use 400 per RFC 6749 §5.2, others 413).
+ */
+export async function readLimited(request: Request, limit: number, tooLargeStatus = 400): Promise<Uint8Array> {
+  const tooLarge = () => new OAuthError('invalid_request', `the request body is larger than ${limit} bytes`, { status: tooLargeStatus });
   const declared = request.headers.get('Content-Length');
-  if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > limit)) throw tooLarge(limit);
+  if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > limit)) throw tooLarge();
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -19,7 +24,7 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array>
       size += value.byteLength;
       if (size > limit) {
         await reader.cancel();
-        throw tooLarge(limit);
+        throw tooLarge();
       }
       chunks.push(value);
     }
@@ -34,10 +39,6 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array>
     offset += chunk.byteLength;
   }
   return body;
-}
-
-function tooLarge(limit: number): OAuthError {
-  return new OAuthError('invalid_request', `the request body is larger than ${limit} bytes`);
 }
 
 /**

@@ -1,0 +1,399 @@
+import type { Config } from '../config';
+import { randomId } from '../core/encoding';
+import { parseKeyRing } from '../core/key-ring';
+import {
+  parseClient,
+  parseResource,
+  parseScope,
+  RecordError,
+  type ClientRecord,
+  type ResourceRecord,
+  type ScopeRecord,
+  type SecretRecord,
+} from '../core/records';
+import { hashSecret } from '../core/secrets';
+import { KEY, listKeys, readText } from '../core/store';
+import { OAuthError } from '../errors';
+import { GRANTS } from '../oauth/grants';
+import { checkClientId, checkName } from './names';
+import type {
+  AdminOperations,
+  ClientChanges,
+  ImportBundle,
+  ImportResult,
+  NewClient,
+  NewResource,
+  NewScope,
+  NewSecret,
+  SecretOwner,
+} from './operations';
+import { rotateSigningKeys } from './rotate';
+import { checkSecretValue, generateSecret } from './secret-values';
+import { clientView, keyViews, resourceView, scopeView, secretView, type CreatedSecret } from './views';
+
+/** What changed, for the caller to log and to drop cached copies of. */
+export interface AdminChange {
+  kind: 'client' | 'scope' | 'resource' | 'keys';
+  action: 'created' | 'updated' | 'deleted' | 'secret_added' | 'secret_removed' | 'replaced' | 'rotated';
+  name: string;
+  secretId?: string;
+}
+
+export interface KvOperationsOptions {
+  /** True only for local state: a user-chosen weak secret is then accepted. */
+  allowWeakSecrets: boolean;
+  config: Config;
+  onChange?: (change: AdminChange) => void;
+  /** Epoch milliseconds; defaults to the clock. */
+  now?: () => number;
+}
+
+/** A client or resource has at most this many secrets: enough for rollover, bounded in size. */
+export const MAX_SECRETS = 10;
+/** An import writes at most this many records: one request stays well inside KV's per-invocation limits. */
+export const MAX_IMPORT_RECORDS = 300;
+
+const CLIENT_FIELDS = ['clientId', 'name', 'enabled', 'allowedGrantTypes', 'allowedScopes', 'accessTokenLifetime', 'claims', 'claimsPrefix'];
+const SECRET_FIELDS = ['value', 'expires', 'description'];
+const SCOPE_FIELDS = ['name', 'displayName', 'description', 'enabled'];
+const RESOURCE_FIELDS = ['name', 'displayName', 'enabled', 'scopes'];
+
+function objectInput(what: string, input: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new OAuthError('invalid_request', `${what} must be a JSON object`);
+  for (const field of Object.keys(input)) {
+    if (!allowed.includes(field)) throw new OAuthError('invalid_request', `unknown field "${field.slice(0, 40)}"`);
+  }
+  return input as Record<string, unknown>;
+}
+
+/** Runs a record validator of src/core/records.ts on admin input, answering its problem as a 400. */
+function validated<T>(parse: (key: string, raw: string) => T, key: string, record: object): T {
+  try {
+    return parse(key, JSON.stringify(record));
+  } catch (error) {
+    if (error instanceof RecordError) throw new OAuthError('invalid_request', error.problem);
+    throw error;
+  }
+}
+
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * The admin operations over a KV namespace: the admin API's implementation, and the CLI's on local
+ * state. Reads go to KV, not to the isolate caches, so a change is seen by the next call. KV has no
+ * transactions: two concurrent changes to one record can lose one of them (last write wins).
+ */
+export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions): AdminOperations {
+  const now = options.now ?? Date.now;
+  const changed = (change: AdminChange) => options.onChange?.(change);
+
+  async function read<T>(key: string, parse: (key: string, raw: string) => T): Promise<T | null> {
+    const raw = await readText(kv, key);
+    return raw === null ? null : parse(key, raw);
+  }
+
+  async function readAll<T>(prefix: string, parse: (key: string, raw: string) => T): Promise<T[]> {
+    const keys = await listKeys(kv, prefix);
+    const records = await Promise.all(keys.map((key) => read(key, parse)));
+    return records.filter((r): r is Awaited<T> => r !== null);
+  }
+
+  async function write(key: string, record: object): Promise<void> {
+    await kv.put(key, JSON.stringify(record));
+  }
+
+  async function client(clientId: string): Promise<ClientRecord> {
+    const found = await read(KEY.client(clientId), parseClient);
+    if (!found) throw new OAuthError('not_found', `no client "${clientId}"`);
+    return found;
+  }
+
+  async function resource(name: string): Promise<ResourceRecord> {
+    const found = await read(KEY.resource(name), parseResource);
+    if (!found) throw new OAuthError('not_found', `no API resource "${name}"`);
+    return found;
+  }
+
+  async function scope(name: string): Promise<ScopeRecord> {
+    const found = await read(KEY.scope(name), parseScope);
+    if (!found) throw new OAuthError('not_found', `no API scope "${name}"`);
+    return found;
+  }
+
+  async function requireScopesExist(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    const known = new Set((await listKeys(kv, KEY.scope(''))).map((k) => k.slice(KEY.scope('').length)));
+    const unknown = names.filter((n) => !known.has(n));
+    if (unknown.length > 0) throw new OAuthError('invalid_request', `unknown API scope(s): ${unknown.join(', ')}`);
+  }
+
+  function requireServedGrants(grants: readonly string[]): void {
+    const unserved = grants.filter((g) => !GRANTS.has(g));
+    if (unserved.length > 0) {
+      throw new OAuthError('invalid_request', `grant type(s) not served by Gatehouse: ${unserved.join(', ')}; served: ${[...GRANTS.keys()].join(', ')}`);
+    }
+  }
+
+  /** Gives every secret an id, so each can be listed and removed by it. */
+  function withSecretIds(secrets: SecretRecord[]): SecretRecord[] {
+    return secrets.map((s) => (s.id ? s : { id: randomId(8), ...s }));
+  }
+
+  async function newSecret(input: NewSecret, existing: readonly SecretRecord[]): Promise<{ record: SecretRecord; created: CreatedSecret }> {
+    const o = objectInput('the secret', input, SECRET_FIELDS);
+    const generated = o.value === undefined;
+    const value = generated ? generateSecret() : checkSecretValue(o.value, options.allowWeakSecrets);
+    let expires: string | null = null;
+    if (o.expires !== undefined && o.expires !== null) {
+      const at = typeof o.expires === 'string' ? Date.parse(o.expires) : NaN;
+      if (Number.isNaN(at)) throw new OAuthError('invalid_request', '"expires" must be an ISO 8601 date');
+      if (at <= now()) throw new OAuthError('invalid_request', '"expires" must be in the future');
+      expires = new Date(at).toISOString();
+    }
+    if (o.description !== undefined && (typeof o.description !== 'string' || o.description.length > 200)) {
+      throw new OAuthError('invalid_request', '"description" must be a string of at most 200 characters');
+    }
+    if (existing.length >= MAX_SECRETS) throw new OAuthError('conflict', `at most ${MAX_SECRETS} secrets are kept; remove one first`);
+    const hash = await hashSecret(value);
+    if (existing.some((s) => s.hash === hash)) throw new OAuthError('conflict', 'this secret is already one of the secrets');
+    const record: SecretRecord = withoutUndefined({
+      id: randomId(8),
+      hash,
+      created: new Date(now()).toISOString(),
+      expires,
+      description: o.description as string | undefined,
+    });
+    const created: CreatedSecret = secretView(record);
+    if (generated) created.value = value;
+    return { record, created };
+  }
+
+  async function owner(kind: SecretOwner, name: string): Promise<{ record: ClientRecord | ResourceRecord; key: string }> {
+    return kind === 'client'
+      ? { record: await client(name), key: KEY.client(name) }
+      : { record: await resource(name), key: KEY.resource(name) };
+  }
+
+  const ops: AdminOperations = {
+    async listClients() {
+      const clients = await readAll(KEY.client(''), parseClient);
+      return clients.map(clientView).sort((a, b) => a.clientId.localeCompare(b.clientId));
+    },
+
+    async getClient(clientId) {
+      return clientView(await client(clientId));
+    },
+
+    async addClient(input) {
+      const o = objectInput('the client', input, [...CLIENT_FIELDS, 'secret']);
+      const clientId = checkClientId(o.clientId);
+      const { secret, ...fields } = o as unknown as NewClient;
+      const record = validated(parseClient, KEY.client(clientId), {
+        ...fields,
+        allowedGrantTypes: fields.allowedGrantTypes ?? ['client_credentials'],
+        secrets: [],
+      });
+      requireServedGrants(record.allowedGrantTypes);
+      if ((await readText(kv, KEY.client(clientId))) !== null) throw new OAuthError('conflict', `client "${clientId}" already exists`);
+      await requireScopesExist(record.allowedScopes);
+      let created: CreatedSecret | undefined;
+      if (secret !== undefined) {
+        const added = await newSecret(secret, []);
+        record.secrets.push(added.record);
+        created = added.created;
+      }
+      await write(KEY.client(clientId), record);
+      changed({ kind: 'client', action: 'created', name: clientId, secretId: created?.id ?? undefined });
+      return created ? { client: clientView(record), secret: created } : { client: clientView(record) };
+    },
+
+    async updateClient(clientId, changes) {
+      const o = objectInput('the changes', changes, CLIENT_FIELDS.filter((f) => f !== 'clientId'));
+      const current = await client(clientId);
+      const record = validated(parseClient, KEY.client(clientId), { ...current, ...o, secrets: withSecretIds(current.secrets) });
+      if (o.allowedGrantTypes !== undefined) requireServedGrants(record.allowedGrantTypes);
+      if (o.allowedScopes !== undefined) await requireScopesExist(record.allowedScopes);
+      await write(KEY.client(clientId), record);
+      changed({ kind: 'client', action: 'updated', name: clientId });
+      return clientView(record);
+    },
+
+    async deleteClient(clientId) {
+      await client(clientId);
+      await kv.delete(KEY.client(clientId));
+      changed({ kind: 'client', action: 'deleted', name: clientId });
+    },
+
+    async listSecrets(kind, name) {
+      return (await owner(kind, name)).record.secrets.map(secretView);
+    },
+
+    async addSecret(kind, name, input) {
+      const { record, key } = await owner(kind, name);
+      const { record: secret, created } = await newSecret(input, record.secrets);
+      record.secrets = [...withSecretIds(record.secrets), secret];
+      await write(key, record);
+      changed({ kind, action: 'secret_added', name, secretId: secret.id });
+      return created;
+    },
+
+    async removeSecret(kind, name, secretId) {
+      const { record, key } = await owner(kind, name);
+      if (!record.secrets.some((s) => s.id === secretId)) throw new OAuthError('not_found', `no secret "${secretId}" on ${kind} "${name}"`);
+      record.secrets = withSecretIds(record.secrets.filter((s) => s.id !== secretId));
+      await write(key, record);
+      changed({ kind, action: 'secret_removed', name, secretId });
+    },
+
+    async listScopes() {
+      return (await readAll(KEY.scope(''), parseScope)).map(scopeView).sort((a, b) => a.name.localeCompare(b.name));
+    },
+
+    async getScope(name) {
+      return scopeView(await scope(name));
+    },
+
+    async addScope(input) {
+      const o = objectInput('the scope', input, SCOPE_FIELDS);
+      const name = checkName('name', o.name);
+      const record = validated(parseScope, KEY.scope(name), o);
+      if ((await readText(kv, KEY.scope(name))) !== null) throw new OAuthError('conflict', `API scope "${name}" already exists`);
+      await write(KEY.scope(name), record);
+      changed({ kind: 'scope', action: 'created', name });
+      return scopeView(record);
+    },
+
+    async deleteScope(name) {
+      await scope(name);
+      const users = (await readAll(KEY.resource(''), parseResource)).filter((r) => r.scopes.includes(name)).map((r) => r.name);
+      if (users.length > 0) throw new OAuthError('conflict', `API scope "${name}" is used by API resource(s): ${users.sort().join(', ')}`);
+      await kv.delete(KEY.scope(name));
+      changed({ kind: 'scope', action: 'deleted', name });
+    },
+
+    async listResources() {
+      return (await readAll(KEY.resource(''), parseResource)).map(resourceView).sort((a, b) => a.name.localeCompare(b.name));
+    },
+
+    async getResource(name) {
+      return resourceView(await resource(name));
+    },
+
+    async addResource(input) {
+      const o = objectInput('the API resource', input, RESOURCE_FIELDS);
+      const name = checkName('name', o.name);
+      const record = validated(parseResource, KEY.resource(name), { ...o, secrets: [] });
+      record.scopes.forEach((s) => checkName('scopes[]', s));
+      if ((await readText(kv, KEY.resource(name))) !== null) throw new OAuthError('conflict', `API resource "${name}" already exists`);
+      await requireScopesExist(record.scopes);
+      await write(KEY.resource(name), record);
+      changed({ kind: 'resource', action: 'created', name });
+      return resourceView(record);
+    },
+
+    async deleteResource(name) {
+      await resource(name);
+      await kv.delete(KEY.resource(name));
+      changed({ kind: 'resource', action: 'deleted', name });
+    },
+
+    async listKeys() {
+      const ring = (await read(KEY.keyRing, parseKeyRing)) ?? { keys: [] };
+      return keyViews(ring, Math.floor(now() / 1000));
+    },
+
+    async rotateKeys() {
+      const at = Math.floor(now() / 1000);
+      const ring = await rotateSigningKeys(kv, options.config, at);
+      changed({ kind: 'keys', action: 'rotated', name: 'keys' });
+      return keyViews(ring, at);
+    },
+
+    async importBundle(bundle, { overwrite }) {
+      return importBundle(bundle, overwrite);
+    },
+  };
+
+  async function importBundle(bundle: ImportBundle, overwrite: boolean): Promise<ImportResult> {
+    const o = objectInput('the import', bundle, ['scopes', 'resources', 'clients']);
+    const lists = { scopes: o.scopes ?? [], resources: o.resources ?? [], clients: o.clients ?? [] };
+    for (const [field, list] of Object.entries(lists)) {
+      if (!Array.isArray(list)) throw new OAuthError('invalid_request', `"${field}" must be a list`);
+    }
+    const total = (lists.scopes as unknown[]).length + (lists.resources as unknown[]).length + (lists.clients as unknown[]).length;
+    if (total > MAX_IMPORT_RECORDS) throw new OAuthError('invalid_request', `an import holds at most ${MAX_IMPORT_RECORDS} records; split it`);
+
+    const at = (field: string, i: number, problem: string) => new OAuthError('invalid_request', `${field}[${i}]: ${problem}`);
+    const parseEach = <T>(field: string, list: unknown[], parse: (key: string, raw: string) => T, nameOf: (t: T) => string, check: (t: T) => void) => {
+      const seen = new Set<string>();
+      return list.map((raw, i) => {
+        let record: T;
+        try {
+          record = parse(`${field}[${i}]`, JSON.stringify(raw));
+          check(record);
+        } catch (error) {
+          if (error instanceof RecordError) throw at(field, i, error.problem);
+          if (error instanceof OAuthError) throw at(field, i, error.message);
+          throw error;
+        }
+        if (seen.has(nameOf(record))) throw at(field, i, `"${nameOf(record)}" appears more than once`);
+        seen.add(nameOf(record));
+        return record;
+      });
+    };
+    const scopes = parseEach('scopes', lists.scopes as unknown[], parseScope, (s) => s.name, (s) => checkName('name', s.name));
+    const resources = parseEach('resources', lists.resources as unknown[], parseResource, (r) => r.name, (r) => {
+      checkName('name', r.name);
+      r.scopes.forEach((s) => checkName('scopes[]', s));
+    });
+    const clients = parseEach('clients', lists.clients as unknown[], parseClient, (c) => c.clientId, (c) => checkClientId(c.clientId));
+
+    const [scopeKeys, resourceKeys, clientKeys] = await Promise.all([
+      listKeys(kv, KEY.scope('')),
+      listKeys(kv, KEY.resource('')),
+      listKeys(kv, KEY.client('')),
+    ]);
+    const existing = new Set([...scopeKeys, ...resourceKeys, ...clientKeys]);
+    const entries = [
+      ...scopes.map((s) => ({ kind: 'scopes' as const, name: s.name, key: KEY.scope(s.name), record: s as object })),
+      ...resources.map((r) => ({ kind: 'resources' as const, name: r.name, key: KEY.resource(r.name), record: { ...r, secrets: withSecretIds(r.secrets) } })),
+      ...clients.map((c) => ({ kind: 'clients' as const, name: c.clientId, key: KEY.client(c.clientId), record: { ...c, secrets: withSecretIds(c.secrets) } })),
+    ];
+    const clashes = entries.filter((e) => existing.has(e.key));
+    if (clashes.length > 0 && !overwrite) {
+      const named = clashes.slice(0, 10).map((e) => e.key).join(', ');
+      throw new OAuthError('conflict', `already present: ${named}${clashes.length > 10 ? ` and ${clashes.length - 10} more` : ''}; nothing was imported (import with overwrite to replace them)`);
+    }
+
+    const warnings: string[] = [];
+    const knownScopes = new Set([...scopeKeys.map((k) => k.slice(KEY.scope('').length)), ...scopes.map((s) => s.name)]);
+    for (const r of resources) {
+      for (const s of r.scopes) if (!knownScopes.has(s)) warnings.push(`API resource "${r.name}" names the unknown API scope "${s}"`);
+    }
+    for (const c of clients) {
+      const unknown = c.allowedScopes.filter((s) => !knownScopes.has(s));
+      if (unknown.length > 0) warnings.push(`client "${c.clientId}" is allowed unknown scope(s) it cannot be granted: ${unknown.join(', ')}`);
+      const unserved = c.allowedGrantTypes.filter((g) => !GRANTS.has(g));
+      if (unserved.length > 0) warnings.push(`client "${c.clientId}" has grant type(s) Gatehouse does not serve: ${unserved.join(', ')}`);
+    }
+
+    await Promise.all(entries.map((e) => write(e.key, e.record)));
+    const result: ImportResult = {
+      created: { scopes: [], resources: [], clients: [] },
+      replaced: { scopes: [], resources: [], clients: [] },
+      warnings,
+    };
+    for (const e of entries) {
+      const replaced = existing.has(e.key);
+      (replaced ? result.replaced : result.created)[e.kind].push(e.name);
+      const kind = e.kind === 'scopes' ? 'scope' : e.kind === 'resources' ? 'resource' : 'client';
+      changed({ kind, action: replaced ? 'replaced' : 'created', name: e.name });
+    }
+    for (const list of [...Object.values(result.created), ...Object.values(result.replaced)]) list.sort();
+    return result;
+  }
+
+  return ops;
+}

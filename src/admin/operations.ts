@@ -1,0 +1,90 @@
+import type { ClaimValue } from '../core/records';
+import type { ClientView, CreatedSecret, KeyView, ResourceView, ScopeView, SecretView } from './views';
+
+/** A new secret: generated unless `value` is given; `expires` is an ISO 8601 date in the future. */
+export interface NewSecret {
+  value?: string;
+  expires?: string;
+  description?: string;
+}
+
+/** A new client; `secret`, when present, adds a first secret (generated unless it has a `value`). */
+export interface NewClient {
+  clientId: string;
+  name?: string;
+  enabled?: boolean;
+  /** Defaults to `["client_credentials"]`, the grant Gatehouse serves. */
+  allowedGrantTypes?: string[];
+  allowedScopes?: string[];
+  accessTokenLifetime?: number;
+  claims?: Record<string, ClaimValue>;
+  claimsPrefix?: string;
+  secret?: NewSecret;
+}
+
+/** Fields of a client that can be changed; absent fields stay as they are. */
+export type ClientChanges = Partial<Omit<NewClient, 'clientId' | 'secret'>>;
+
+export interface NewScope {
+  name: string;
+  displayName?: string;
+  description?: string;
+  enabled?: boolean;
+}
+
+export interface NewResource {
+  name: string;
+  displayName?: string;
+  enabled?: boolean;
+  scopes?: string[];
+}
+
+/** Whose secrets: a client's (token endpoint) or an API resource's (introspection). */
+export type SecretOwner = 'client' | 'resource';
+
+/** Records in Gatehouse's own shapes (docs/storage.md), as in a seed file; secrets as hashes. */
+export interface ImportBundle {
+  scopes?: unknown[];
+  resources?: unknown[];
+  clients?: unknown[];
+}
+
+export interface ImportResult {
+  created: { scopes: string[]; resources: string[]; clients: string[] };
+  replaced: { scopes: string[]; resources: string[]; clients: string[] };
+  warnings: string[];
+}
+
+/**
+ * Everything the admin API and the CLI can do to a Gatehouse. Two implementations: one over a KV
+ * namespace (src/admin/kv-operations.ts: the admin API itself, and the CLI on local state), one over
+ * the admin API (src/cli/remote-operations.ts: the CLI against a deployed Gatehouse). Failures are
+ * OAuthErrors: `not_found` (404), `conflict` (409), `invalid_request` (400).
+ */
+export interface AdminOperations {
+  listClients(): Promise<ClientView[]>;
+  getClient(clientId: string): Promise<ClientView>;
+  addClient(input: NewClient): Promise<{ client: ClientView; secret?: CreatedSecret }>;
+  updateClient(clientId: string, changes: ClientChanges): Promise<ClientView>;
+  deleteClient(clientId: string): Promise<void>;
+
+  listSecrets(owner: SecretOwner, name: string): Promise<SecretView[]>;
+  addSecret(owner: SecretOwner, name: string, input: NewSecret): Promise<CreatedSecret>;
+  removeSecret(owner: SecretOwner, name: string, secretId: string): Promise<void>;
+
+  listScopes(): Promise<ScopeView[]>;
+  getScope(name: string): Promise<ScopeView>;
+  addScope(input: NewScope): Promise<ScopeView>;
+  deleteScope(name: string): Promise<void>;
+
+  listResources(): Promise<ResourceView[]>;
+  getResource(name: string): Promise<ResourceView>;
+  addResource(input: NewResource): Promise<ResourceView>;
+  deleteResource(name: string): Promise<void>;
+
+  listKeys(): Promise<KeyView[]>;
+  /** Rotates the signing keys now (src/core/key-rotation.ts, forced). */
+  rotateKeys(): Promise<KeyView[]>;
+
+  importBundle(bundle: ImportBundle, options: { overwrite: boolean }): Promise<ImportResult>;
+}

@@ -25,7 +25,7 @@ function operations(c: AdminContext): AdminOperations {
     allowWeakSecrets: false,
     config: getConfig(c.env),
     onChange(change: AdminChange) {
-      const fields = { action: change.action, by, ...(change.secretId ? { secret_id: change.secretId } : {}) };
+      const fields = { action: change.action, by, ...(change.secretId ? { credential_id: change.secretId } : {}) };
       if (change.kind === 'client') {
         forgetClient(change.name);
         log('info', 'client_changed', { client_id: change.name, ...fields });

@@ -14,8 +14,15 @@ async function sha256(text: string): Promise<string> {
   return btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))));
 }
 
-/** The article's setup plus what `gatehouse admin bootstrap` creates: scope, resource, admin client. */
+/** Empties the test's KV namespace (storage is shared by the tests of one file). */
+export async function clearKv(): Promise<void> {
+  const { keys } = await env.GATEHOUSE.list();
+  await Promise.all(keys.map((k) => env.GATEHOUSE.delete(k.name)));
+}
+
+/** A fresh KV with the article's setup plus what `gatehouse admin bootstrap` creates. */
 export async function seedAdmin(): Promise<void> {
+  await clearKv();
   await seedArticle();
   await Promise.all([
     put('scope:gatehouse.admin', { name: 'gatehouse.admin' }),

@@ -1,0 +1,87 @@
+import { env } from 'cloudflare:workers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { hashSecret } from '../../src/core/secrets';
+import { call } from '../helpers/fixtures';
+import { admin, adminToken, expectError, expectJson, seedAdmin } from '../helpers/admin';
+
+let token: string;
+
+beforeEach(async () => {
+  await seedAdmin();
+  token = await adminToken();
+});
+
+describe('/admin/scopes', () => {
+  it('adds a scope (201, Location), lists it, and discovery serves it at once', async () => {
+    const res = await admin('POST', '/scopes', token, { name: 'orders.read', displayName: 'Read orders', description: 'Lists orders' });
+    expect(res.headers.get('Location')).toBe('/admin/scopes/orders.read');
+    expect(await expectJson(res, 201)).toEqual({ name: 'orders.read', displayName: 'Read orders', description: 'Lists orders', enabled: true });
+    const listed = await expectJson<{ scopes: Array<{ name: string }> }>(await admin('GET', '/scopes', token));
+    expect(listed.scopes.map((s) => s.name)).toEqual(['api1', 'gatehouse.admin', 'orders.read']);
+    expect(await expectJson(await admin('GET', '/scopes/orders.read', token))).toMatchObject({ name: 'orders.read' });
+    const discovery = (await (await call('/.well-known/openid-configuration')).json()) as { scopes_supported: string[] };
+    expect(discovery.scopes_supported).toContain('orders.read');
+  });
+
+  it.each([
+    [{ name: 'two words' }, 400, 'invalid_request', `"name" must be 1 to 200 printable ASCII characters without spaces, '"' or '\\'`],
+    [{ name: 'x', shown: true }, 400, 'invalid_request', 'unknown field "shown"'],
+    [{ name: 'x', enabled: 1 }, 400, 'invalid_request', '"enabled" must be true or false'],
+    [{ name: 'api1' }, 409, 'conflict', 'API scope "api1" already exists'],
+  ])('refuses %j', async (input, status, error, description) => {
+    await expectError(await admin('POST', '/scopes', token, input), status, error, description);
+  });
+
+  it('deletes an unused scope (204); refuses one a resource uses (409); 404 for an unknown one', async () => {
+    await expectJson(await admin('POST', '/scopes', token, { name: 'spare' }), 201);
+    expect((await admin('DELETE', '/scopes/spare', token)).status).toBe(204);
+    expect(await env.GATEHOUSE.get('scope:spare')).toBeNull();
+    await expectError(await admin('DELETE', '/scopes/api1', token), 409, 'conflict', 'API scope "api1" is used by API resource(s): api1');
+    await expectError(await admin('DELETE', '/scopes/spare', token), 404, 'not_found', 'no API scope "spare"');
+    await expectError(await admin('GET', '/scopes/spare', token), 404, 'not_found', 'no API scope "spare"');
+  });
+
+  it('answers other methods with 405', async () => {
+    expect((await admin('PATCH', '/scopes', token, {})).headers.get('Allow')).toBe('GET, POST');
+    expect((await admin('PUT', '/scopes/api1', token, {})).headers.get('Allow')).toBe('GET, DELETE');
+  });
+});
+
+describe('/admin/resources', () => {
+  it('adds a resource with its scopes; tokens for those scopes then name it in aud', async () => {
+    await expectJson(await admin('POST', '/scopes', token, { name: 'orders' }), 201);
+    const res = await admin('POST', '/resources', token, { name: 'orders-api', displayName: 'Orders', scopes: ['orders'] });
+    expect(res.headers.get('Location')).toBe('/admin/resources/orders-api');
+    expect(await expectJson(res, 201)).toEqual({ name: 'orders-api', displayName: 'Orders', enabled: true, scopes: ['orders'], secrets: [] });
+    const listed = await expectJson<{ resources: Array<{ name: string }> }>(await admin('GET', '/resources', token));
+    expect(listed.resources.map((r) => r.name)).toEqual(['api1', 'gatehouse', 'orders-api']);
+    expect(await expectJson(await admin('GET', '/resources/orders-api', token))).toMatchObject({ scopes: ['orders'] });
+  });
+
+  it.each([
+    [{ name: 'r', scopes: ['ghost'] }, 400, 'invalid_request', 'unknown API scope(s): ghost'],
+    [{ name: 'r', scopes: 'api1' }, 400, 'invalid_request', '"scopes" must be a list of non-empty strings'],
+    [{ name: 'r', secrets: [] }, 400, 'invalid_request', 'unknown field "secrets"'],
+    [{ name: 'api1', scopes: ['api1'] }, 409, 'conflict', 'API resource "api1" already exists'],
+  ])('refuses %j', async (input, status, error, description) => {
+    await expectError(await admin('POST', '/resources', token, input), status, error, description);
+  });
+
+  it('deletes a resource (204), then 404', async () => {
+    expect((await admin('DELETE', '/resources/api1', token)).status).toBe(204);
+    await expectError(await admin('DELETE', '/resources/api1', token), 404, 'not_found', 'no API resource "api1"');
+    await expectError(await admin('GET', '/resources/api1', token), 404, 'not_found', 'no API resource "api1"');
+  });
+
+  it('manages resource secrets for introspection without ever returning a hash', async () => {
+    const added = await expectJson<Record<string, string>>(await admin('POST', '/resources/api1/secrets', token, { description: 'introspection' }), 201);
+    expect(added.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const record = (await env.GATEHOUSE.get('resource:api1', 'json')) as { secrets: Array<{ hash: string; id: string }> };
+    expect(record.secrets).toEqual([{ id: added.id, hash: await hashSecret(added.value!), created: added.created, expires: null, description: 'introspection' }]);
+    const listed = await expectJson(await admin('GET', '/resources/api1/secrets', token));
+    expect(listed).toEqual({ secrets: [{ id: added.id, created: added.created, expires: null, description: 'introspection' }] });
+    expect((await admin('DELETE', `/resources/api1/secrets/${added.id}`, token)).status).toBe(204);
+    await expectError(await admin('DELETE', `/resources/api1/secrets/${added.id}`, token), 404, 'not_found', `no secret "${added.id}" on resource "api1"`);
+    await expectError(await admin('GET', '/resources/ghost/secrets', token), 404, 'not_found', 'no API resource "ghost"');
+  });
+});

@@ -1,0 +1,131 @@
+import { env } from 'cloudflare:workers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fromIdentityServer, isIdentityServerConfig } from '../../src/admin/identityserver';
+import example from '../../examples/identityserver.json';
+import { ORIGIN, SECRET_HASH, tokenRequest } from '../helpers/fixtures';
+import { admin, adminToken, expectError, expectJson, seedAdmin } from '../helpers/admin';
+
+let token: string;
+
+beforeEach(async () => {
+  await seedAdmin();
+  token = await adminToken();
+});
+
+describe('fromIdentityServer', () => {
+  it('converts clients, secrets, claims, API scopes and API resources', () => {
+    expect(isIdentityServerConfig(example)).toBe(true);
+    expect(isIdentityServerConfig({ clients: [{ clientId: 'x', secrets: [] }] })).toBe(false);
+    const { bundle, warnings } = fromIdentityServer(example);
+    expect(warnings).toEqual([]);
+    expect(bundle).toEqual({
+      scopes: [
+        { name: 'orders.read', displayName: 'Read orders' },
+        { name: 'orders.write', displayName: 'Change orders' },
+      ],
+      resources: [
+        { name: 'orders', displayName: 'Orders API', scopes: ['orders.read', 'orders.write'], secrets: [{ hash: SECRET_HASH, description: 'introspection' }] },
+      ],
+      clients: [
+        {
+          clientId: 'billing',
+          name: 'Billing service',
+          enabled: true,
+          secrets: [
+            { hash: SECRET_HASH, description: '"secret".Sha256()' },
+            { hash: 'XYZd6uBvvTT+nOhI8+X8Q2jy9hKxiu9H8p8hZFY6AUA=', expires: '2020-01-01T00:00:00Z' },
+          ],
+          allowedGrantTypes: ['client_credentials'],
+          allowedScopes: ['orders.read'],
+          accessTokenLifetime: 1800,
+          claims: { tenant: 'acme', role: ['reader', 'auditor'] },
+          claimsPrefix: 'client_',
+        },
+      ],
+    });
+  });
+
+  it('matches names without regard to case, takes IdentityServer 4.0-style scope objects, and warns about what it leaves out', () => {
+    const { bundle, warnings } = fromIdentityServer({
+      apiResources: [{ name: 'legacy', scopes: [{ name: 'legacy.api', displayName: 'Legacy' }] }],
+      clients: [{ clientId: 'c', clientSecrets: [{ type: 'X509Thumbprint', value: 'AB12' }], allowedGrantTypes: 'client_credentials', accessTokenType: 1, clientClaimsPrefix: null }],
+      identityResources: [{ name: 'openid' }],
+    });
+    expect(bundle.scopes).toEqual([{ name: 'legacy.api', displayName: 'Legacy' }]);
+    expect(bundle.clients).toEqual([{ clientId: 'c', secrets: [], allowedGrantTypes: ['client_credentials'], allowedScopes: [], claimsPrefix: '' }]);
+    expect(warnings).toEqual([
+      'Clients[0] (c) asks for reference tokens; Gatehouse issues JWT access tokens',
+      "Clients[0].ClientSecrets[0] is a X509Thumbprint secret, which Gatehouse does not use; left out",
+      'IdentityResources are left out: Gatehouse has no interactive sign-in',
+    ]);
+  });
+
+  it('refuses a plain secret, naming where it is', () => {
+    expect(() => fromIdentityServer({ Clients: [{ ClientId: 'c', ClientSecrets: [{ Value: 'secret' }] }] })).toThrow(
+      `Clients[0].ClientSecrets[0].Value is not a base64 SHA-256 or SHA-512 hash (IdentityServer's "secret".Sha256()); plain secrets are not imported`,
+    );
+  });
+});
+
+describe('POST /admin/import', () => {
+  it('imports an IdentityServer configuration; the imported client then gets a token with its old secret', async () => {
+    const res = await admin('POST', '/import', token, fromIdentityServer(example).bundle);
+    expect(await expectJson(res)).toEqual({
+      created: { scopes: ['orders.read', 'orders.write'], resources: ['orders'], clients: ['billing'] },
+      replaced: { scopes: [], resources: [], clients: [] },
+      warnings: [],
+    });
+    const tokenRes = await tokenRequest({ grant_type: 'client_credentials', client_id: 'billing', client_secret: 'secret' });
+    expect(tokenRes.status).toBe(200);
+    const body = (await tokenRes.json()) as { access_token: string; expires_in: number; scope: string };
+    expect(body).toMatchObject({ expires_in: 1800, scope: 'orders.read' });
+    const payload = JSON.parse(atob(body.access_token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
+    expect(payload).toMatchObject({ iss: ORIGIN, aud: 'orders', client_id: 'billing', client_tenant: 'acme', client_role: ['reader', 'auditor'] });
+    // The expired secret is kept (for the record) but does not authenticate.
+    expect((await tokenRequest({ grant_type: 'client_credentials', client_id: 'billing', client_secret: 'old-secret' })).status).toBe(401);
+    const secrets = (await expectJson<{ secrets: Array<{ id: string }> }>(await admin('GET', '/clients/billing/secrets', token))).secrets;
+    expect(secrets.map((s) => s.id)).toEqual([expect.stringMatching(/^[A-Za-z0-9_-]{11}$/), expect.stringMatching(/^[A-Za-z0-9_-]{11}$/)]);
+  });
+
+  it('refuses records that exist (409) and writes nothing; replaces them with overwrite=true', async () => {
+    const bundle = { scopes: [{ name: 'fresh' }, { name: 'api1', displayName: 'Renamed' }] };
+    await expectError(await admin('POST', '/import', token, bundle), 409, 'conflict',
+      'already present: scope:api1; nothing was imported (import with overwrite to replace them)');
+    expect(await env.GATEHOUSE.get('scope:fresh')).toBeNull();
+    expect(await expectJson(await admin('POST', '/import?overwrite=true', token, bundle))).toEqual({
+      created: { scopes: ['fresh'], resources: [], clients: [] },
+      replaced: { scopes: ['api1'], resources: [], clients: [] },
+      warnings: [],
+    });
+    expect(await env.GATEHOUSE.get('scope:api1', 'json')).toEqual({ name: 'api1', displayName: 'Renamed', enabled: true });
+  });
+
+  it('warns about unknown scopes and unserved grant types', async () => {
+    const res = await admin('POST', '/import', token, {
+      resources: [{ name: 'r', scopes: ['ghost'] }],
+      clients: [{ clientId: 'web', allowedGrantTypes: ['authorization_code'], allowedScopes: ['openid'] }],
+    });
+    expect((await expectJson(res)).warnings).toEqual([
+      'API resource "r" names the unknown API scope "ghost"',
+      'client "web" is allowed unknown scope(s) it cannot be granted: openid',
+      'client "web" has grant type(s) Gatehouse does not serve: authorization_code',
+    ]);
+  });
+
+  it.each([
+    [{ clients: [{ clientId: 'x', accessTokenLifetime: -1 }] }, 'clients[0]: "accessTokenLifetime" must be a whole number of seconds from 1 to 2592000'],
+    [{ clients: [{ clientId: 'x', secrets: [{ hash: 'plain' }] }] }, 'clients[0]: "secrets[0].hash" must be a base64 SHA-256 or SHA-512 hash'],
+    [{ scopes: [{ name: 'a' }, { name: 'a' }] }, 'scopes[1]: "a" appears more than once'],
+    [{ scopes: [{ name: 'a b' }] }, `scopes[0]: "name" must be 1 to 200 printable ASCII characters without spaces, '"' or '\\'`],
+    [{ scopes: {} }, '"scopes" must be a list'],
+    [{ Clients: [] }, 'unknown field "Clients"'],
+    [{ scopes: Array.from({ length: 301 }, (_, i) => ({ name: `s${i}` })) }, 'an import holds at most 300 records; split it'],
+  ])('refuses %j with 400', async (bundle, description) => {
+    await expectError(await admin('POST', '/import', token, bundle), 400, 'invalid_request', description);
+  });
+
+  it('refuses a bad overwrite parameter and another method', async () => {
+    await expectError(await admin('POST', '/import?overwrite=yes', token, {}), 400, 'invalid_request', 'overwrite must be true or false');
+    expect((await admin('GET', '/import', token)).headers.get('Allow')).toBe('POST');
+  });
+});

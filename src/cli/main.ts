@@ -1,59 +1,79 @@
-import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from '../config';
-import { ensureLocalKeyEncryptionKey } from './dev-vars';
-import { LocalKv } from './local-kv';
-import { ensureSigningKey, seedEntries } from './seed';
-import { KEY } from '../core/store';
+import { OAuthError } from '../errors';
+import { helpText, parseCommand, resolve, TargetError, UsageError, type CommandContext, type CommandSpec } from './command';
+import { adminCommand } from './commands/admin';
+import { clientsCommand } from './commands/clients';
+import { importCommand } from './commands/import';
+import { keysCommand } from './commands/keys';
+import { resourcesCommand } from './commands/resources';
+import { scopesCommand } from './commands/scopes';
+import { seedCommand } from './commands/seed';
+import { openTarget, type OpenTarget } from './target';
 
-const USAGE = `Usage: gatehouse <command> [options]
+/** Exit codes, documented in docs/cli.md. */
+export const EXIT = {
+  ok: 0,
+  /** The request was refused or failed: not found, already exists, invalid value, weak secret, unreadable file. */
+  refused: 1,
+  /** The command line is wrong. */
+  usage: 2,
+  /** The target failed: unreachable, admin token refused, server error, local state unusable. */
+  target: 3,
+} as const;
 
-Commands:
-  seed [file]     Write the clients, scopes and resources of a seed file (default
-                  examples/seed.json) into the local KV that \`wrangler dev\` serves, and make
-                  sure a signing key exists (KEY_ENCRYPTION_KEY is created in .dev.vars).
+const ROOT: CommandSpec = {
+  name: 'gatehouse',
+  summary: 'Manage a Gatehouse: clients, API scopes, API resources, signing keys.',
+  subcommands: [clientsCommand, scopesCommand, resourcesCommand, keysCommand, importCommand, adminCommand, seedCommand],
+};
 
-Options:
-  --alg ALG       Algorithm for a new signing key: RS256 (default), PS256, ES256, EdDSA.
-  -h, --help      Show this help.
-`;
-
-/** Runs the CLI; returns the process exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === '-h' || command === '--help' || rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(USAGE);
-    return command ? 0 : 1;
-  }
-  try {
-    if (command === 'seed') return await seed(rest);
-    process.stderr.write(`gatehouse: unknown command "${command}"\n\n${USAGE}`);
-    return 2;
-  } catch (error) {
-    process.stderr.write(`gatehouse: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
+function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof OAuthError) return error.status === 401 || error.status === 403 || error.status >= 500 ? EXIT.target : EXIT.refused;
+  if (error instanceof TargetError) return EXIT.target;
+  return EXIT.refused;
 }
 
-async function seed(args: string[]): Promise<number> {
-  const algIndex = args.indexOf('--alg');
-  const alg = algIndex >= 0 ? args[algIndex + 1] : undefined;
-  const file = args.filter((a, i) => !a.startsWith('--') && i !== algIndex + 1 || (algIndex < 0 && !a.startsWith('--')))[0];
-  const cwd = process.cwd();
-  let signingAlg;
+/** Runs the CLI with its arguments (without `node` and the script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const { spec, path, rest } = resolve(ROOT, argv);
+  const helpFor = (p: string[]) => `Run '${['gatehouse', ...p].join(' ')} --help' for usage.\n`;
+  let target: OpenTarget | undefined;
   try {
-    signingAlg = loadConfig({ GATEHOUSE: undefined as never, TOKEN_SIGNING_ALG: alg }).signingAlg;
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(helpText(spec, path));
+      return EXIT.ok;
+    }
+    if (spec.subcommands) {
+      if (rest.length === 0) {
+        process.stderr.write(helpText(spec, path));
+        return EXIT.usage;
+      }
+      throw new UsageError(`unknown command "${rest[0]}"`, path.join(' '));
+    }
+    const { args, options } = parseCommand(spec, path, rest);
+    const json = options.json === true;
+    const ctx: CommandContext = {
+      args,
+      options,
+      async target() {
+        target ??= await openTarget(options, process.env, process.cwd());
+        return target;
+      },
+      print(human, data) {
+        process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : human);
+      },
+      warn(text) {
+        process.stderr.write(`${text}\n`);
+      },
+    };
+    await spec.run!(ctx);
+    return EXIT.ok;
   } catch (error) {
-    if (error instanceof ConfigError) throw new Error(`--alg ${error.message.replace(/^TOKEN_SIGNING_ALG /, '')}`);
-    throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`gatehouse: ${message}\n`);
+    if (error instanceof UsageError) process.stderr.write(helpFor(error.command ? error.command.split(' ') : path));
+    return exitCodeOf(error);
+  } finally {
+    await target?.close();
   }
-  const kv = new LocalKv(cwd);
-  const entries = await seedEntries(resolve(cwd, file ?? 'examples/seed.json'));
-  const kek = await ensureLocalKeyEncryptionKey(cwd);
-  const ring = await ensureSigningKey(await kv.get(KEY.keyRing), kek, signingAlg);
-  if (ring) entries.push({ key: KEY.keyRing, value: JSON.stringify(ring.ring) });
-  await kv.putMany(entries);
-  process.stdout.write(`seeded ${entries.length} record(s) into local KV`);
-  if (ring) process.stdout.write(ring.replaced ? '; the old key ring did not match KEY_ENCRYPTION_KEY and was replaced' : '; created a signing key');
-  process.stdout.write('\n');
-  return 0;
 }

@@ -1,0 +1,135 @@
+import type { NewClient } from '../../admin/operations';
+import type { ClaimValue } from '../../core/records';
+import type { ClientView } from '../../admin/views';
+import { UsageError, type CommandSpec } from '../command';
+import { fields, indent, show, table } from '../output';
+import { printCreatedSecret, SECRET_OPTIONS, secretInput, secretsCommand, secretsTable } from './secrets';
+
+function claimsOption(values: string[] | undefined): Record<string, ClaimValue> | undefined {
+  if (!values) return undefined;
+  const claims: Record<string, string | string[]> = {};
+  for (const pair of values) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--claim must be NAME=VALUE; got "${pair}"`, 'clients add');
+    const [name, value] = [pair.slice(0, eq), pair.slice(eq + 1)];
+    const had = claims[name];
+    claims[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+  }
+  return claims;
+}
+
+function lifetimeOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--lifetime must be a whole number of seconds; got "${value}"`, 'clients add');
+  return Number(value);
+}
+
+function clientDetails(c: ClientView): string {
+  const claims = Object.entries(c.claims).map(([k, v]) => `${c.claimsPrefix}${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
+  return (
+    fields([
+      ['client id', c.clientId],
+      ['name', show(c.name)],
+      ['enabled', String(c.enabled)],
+      ['grant types', show(c.allowedGrantTypes)],
+      ['scopes', show(c.allowedScopes)],
+      ['token lifetime', `${c.accessTokenLifetime} s`],
+      ['claims', show(claims)],
+    ]) + `secrets:\n${indent(secretsTable(c.secrets))}`
+  );
+}
+
+function enableCommand(enabled: boolean): CommandSpec {
+  return {
+    name: enabled ? 'enable' : 'disable',
+    summary: enabled ? 'Let a client get tokens again.' : 'Stop a client from getting tokens; its secrets and settings are kept.',
+    args: ['<client-id>'],
+    target: true,
+    async run(ctx) {
+      const client = await (await ctx.target()).ops.updateClient(ctx.args[0]!, { enabled });
+      ctx.print(`${enabled ? 'enabled' : 'disabled'} client ${client.clientId}\n`, client);
+    },
+  };
+}
+
+/** `gatehouse clients ...` */
+export const clientsCommand: CommandSpec = {
+  name: 'clients',
+  summary: 'Manage clients: the applications that get access tokens.',
+  subcommands: [
+    {
+      name: 'list',
+      summary: 'List clients.',
+      target: true,
+      async run(ctx) {
+        const clients = await (await ctx.target()).ops.listClients();
+        const rows = clients.map((c) => [c.clientId, c.enabled ? 'yes' : 'no', show(c.allowedScopes), String(c.secrets.length), show(c.name)]);
+        ctx.print(table(['CLIENT ID', 'ENABLED', 'SCOPES', 'SECRETS', 'NAME'], rows), { clients });
+      },
+    },
+    {
+      name: 'show',
+      summary: "Show a client's settings and its secrets' ids and dates.",
+      args: ['<client-id>'],
+      target: true,
+      async run(ctx) {
+        const client = await (await ctx.target()).ops.getClient(ctx.args[0]!);
+        ctx.print(clientDetails(client), client);
+      },
+    },
+    {
+      name: 'add',
+      summary: 'Add a client for the client credentials grant, with a generated secret printed once.',
+      args: ['<client-id>'],
+      options: {
+        name: { type: 'string', value: 'TEXT', description: 'A name for people.' },
+        scope: { type: 'string', multiple: true, value: 'SCOPE', description: 'An API scope the client may ask for (repeat for several).' },
+        grant: { type: 'string', multiple: true, value: 'TYPE', description: 'An allowed grant type (default client_credentials).' },
+        lifetime: { type: 'string', value: 'SECONDS', description: 'Access-token lifetime (default 3600).' },
+        claim: { type: 'string', multiple: true, value: 'NAME=VALUE', description: 'A claim for its tokens (repeat; a name given twice becomes a list).' },
+        'claims-prefix': { type: 'string', value: 'PREFIX', description: 'Put before claim names (default client_, as IdentityServer).' },
+        disabled: { type: 'boolean', description: 'Add it disabled.' },
+        'no-secret': { type: 'boolean', description: 'Add it without a secret.' },
+        ...SECRET_OPTIONS,
+      },
+      target: true,
+      async run(ctx) {
+        const o = ctx.options;
+        if (o['no-secret'] && (o['secret-value'] !== undefined || o.expires !== undefined || o.description !== undefined)) {
+          throw new UsageError('--no-secret cannot be combined with --secret-value, --expires or --description', 'clients add');
+        }
+        const target = await ctx.target();
+        const input: NewClient = {
+          clientId: ctx.args[0]!,
+          ...(o.name === undefined ? {} : { name: o.name as string }),
+          ...(o.disabled ? { enabled: false } : {}),
+          ...(o.grant ? { allowedGrantTypes: o.grant as string[] } : {}),
+          allowedScopes: (o.scope as string[] | undefined) ?? [],
+          ...(o.lifetime === undefined ? {} : { accessTokenLifetime: lifetimeOption(o.lifetime as string) }),
+          ...(o.claim ? { claims: claimsOption(o.claim as string[]) } : {}),
+          ...(o['claims-prefix'] === undefined ? {} : { claimsPrefix: o['claims-prefix'] as string }),
+          ...(o['no-secret'] ? {} : { secret: await secretInput(ctx, o, target.kind === 'local') }),
+        };
+        const created = await target.ops.addClient(input);
+        if (created.secret) {
+          printCreatedSecret(ctx, `new client ${created.client.clientId}`, created.secret, created);
+        } else {
+          ctx.print(`added client ${created.client.clientId} (no secret)\n`, created);
+        }
+      },
+    },
+    enableCommand(true),
+    enableCommand(false),
+    {
+      name: 'delete',
+      summary: 'Delete a client; its tokens stay valid until they expire (revoke them to end them sooner).',
+      args: ['<client-id>'],
+      target: true,
+      async run(ctx) {
+        await (await ctx.target()).ops.deleteClient(ctx.args[0]!);
+        ctx.print(`deleted client ${ctx.args[0]}\n`, { deleted: ctx.args[0] });
+      },
+    },
+    secretsCommand('client'),
+  ],
+};

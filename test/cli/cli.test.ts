@@ -1,0 +1,156 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../e2e/helpers/server';
+import { gatehouse, type CliResult } from './run';
+
+// One local state for the whole file: the CLI fills it, then `npm start` serves it.
+let stateDir: string;
+let server: RunningServer | undefined;
+let adminSecret: string;
+let m2mSecret: string;
+const local = (args: string[], stdin?: string) => gatehouse(args, { GATEHOUSE_STATE_DIR: stateDir }, stdin);
+
+function json<T = Record<string, unknown>>(r: CliResult): T {
+  expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
+  return JSON.parse(r.stdout) as T;
+}
+
+function noHashes(r: CliResult): void {
+  expect(r.stdout + r.stderr).not.toMatch(/"hash"|[A-Za-z0-9+/]{43}=/);
+}
+
+async function token(clientId: string, secret: string, scope?: string): Promise<Response> {
+  return fetch(`${server!.url}/connect/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, ...(scope ? { scope } : {}) }),
+  });
+}
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-'));
+});
+afterAll(async () => {
+  await server?.stop();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('gatehouse on local state (what wrangler dev serves)', () => {
+  it('refuses a client with an unknown scope (exit 1) and writes nothing', async () => {
+    const r = await local(['clients', 'add', 'm2m', '--scope', 'orders.read']);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: unknown API scope(s): orders.read\n' });
+  });
+
+  it('imports an IdentityServer configuration', async () => {
+    const r = await local(['import', 'examples/identityserver.json']);
+    expect(r).toEqual({
+      code: 0,
+      stdout: 'created scopes: orders.read, orders.write\ncreated resources: orders\ncreated clients: billing\n',
+      stderr: '',
+    });
+    const again = await local(['import', 'examples/identityserver.json']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe('gatehouse: already present: scope:orders.read, scope:orders.write, resource:orders, client:billing; nothing was imported (import with overwrite to replace them)\n');
+  });
+
+  it('bootstraps the admin client, printing its secret once', async () => {
+    const r = await local(['admin', 'bootstrap', '--json']);
+    const body = json<{ client: { clientId: string; allowedScopes: string[]; accessTokenLifetime: number }; secret: { value: string } }>(r);
+    expect(body.client).toMatchObject({ clientId: 'gatehouse-admin', allowedScopes: ['gatehouse.admin'], accessTokenLifetime: 300 });
+    expect(body.secret.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    adminSecret = body.secret.value;
+    noHashes(r);
+  });
+
+  it('adds a client with a chosen secret read from stdin: weak, so accepted on local state with a warning', async () => {
+    const r = await local(['clients', 'add', 'm2m', '--scope', 'orders.read', '--secret-value', '-', '--description', 'local only', '--claim', 'tier=gold'], 'short\n');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('warning: weak secret (it has fewer than 32 characters) accepted because the target is local state; a deployed Gatehouse refuses it\n');
+    expect(r.stdout).toMatch(/^added secret [A-Za-z0-9_-]{11} to new client m2m\n$/);
+    m2mSecret = 'short';
+  });
+
+  it('shows, disables and refuses to add the client twice', async () => {
+    const shown = await local(['clients', 'show', 'm2m']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^client id: +m2m\nname: +-\nenabled: +true\ngrant types: +client_credentials\nscopes: +orders\.read\ntoken lifetime: +3600 s\nclaims: +client_tier=gold\nsecrets:\n  ID +CREATED +EXPIRES +DESCRIPTION\n  [A-Za-z0-9_-]{11} +\d{4}-\d\d-\d\dT[\d:.]+Z +- +local only\n$/);
+    noHashes(shown);
+    expect(await local(['clients', 'disable', 'm2m'])).toEqual({ code: 0, stdout: 'disabled client m2m\n', stderr: '' });
+    expect(await local(['clients', 'add', 'm2m'])).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: client "m2m" already exists\n' });
+  });
+});
+
+describe('the server started on that state', () => {
+  it('issues a token to the imported client with its IdentityServer secret, and none to the disabled one', async () => {
+    server = await startServer(18300, { GATEHOUSE_STATE_DIR: stateDir });
+    const res = await token('billing', 'secret');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { access_token: string; expires_in: number; scope: string };
+    expect(body).toMatchObject({ expires_in: 1800, scope: 'orders.read' });
+    const payload = JSON.parse(Buffer.from(body.access_token.split('.')[1]!, 'base64url').toString());
+    expect(payload).toMatchObject({ iss: server.url, aud: 'orders', client_id: 'billing', client_tenant: 'acme', client_role: ['reader', 'auditor'] });
+    expect((await token('m2m', m2mSecret)).status).toBe(401);
+  });
+});
+
+describe('gatehouse --url: the same commands through the admin API of the running server', () => {
+  const remote = (args: string[], env: Record<string, string> = {}) =>
+    gatehouse(args, { GATEHOUSE_URL: server!.url, GATEHOUSE_CLIENT_ID: 'gatehouse-admin', GATEHOUSE_CLIENT_SECRET: adminSecret, ...env });
+
+  it('reads what the local CLI wrote; answers an unknown client with exit 1, a bad token or admin secret with exit 3', async () => {
+    // Independent reads, run side by side to keep the suite quick.
+    const [clients, keys, ghost, badToken, badSecret] = await Promise.all([
+      remote(['clients', 'list', '--json']),
+      remote(['keys', 'list', '--json']),
+      remote(['clients', 'show', 'ghost']),
+      remote(['clients', 'list', '--token', 'not-a-token']),
+      remote(['clients', 'list'], { GATEHOUSE_CLIENT_SECRET: 'wrong' }),
+    ]);
+    expect(json<{ clients: Array<{ clientId: string }> }>(clients).clients.map((c) => c.clientId)).toEqual(['billing', 'client', 'gatehouse-admin', 'm2m']);
+    noHashes(clients);
+    expect(json<{ keys: unknown[] }>(keys).keys).toEqual([expect.objectContaining({ status: 'signing', alg: 'RS256' })]);
+    expect(ghost).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: no client "ghost"\n' });
+    expect(badToken).toEqual({ code: 3, stdout: '', stderr: 'gatehouse: the token is malformed\n' });
+    expect(badSecret).toEqual({ code: 3, stdout: '', stderr: 'gatehouse: the token endpoint refused the admin client: client authentication failed\n' });
+  });
+
+  it('adds a client whose generated secret gets a token at once', async () => {
+    const r = await remote(['clients', 'add', 'remote1', '--scope', 'orders.read', '--expires', '30d', '--json']);
+    const body = json<{ secret: { value: string; expires: string } }>(r);
+    expect(Date.parse(body.secret.expires) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    expect((await token('remote1', body.secret.value)).status).toBe(200);
+  });
+
+  it('refuses a weak chosen secret, since the target is not local (exit 1)', async () => {
+    const r = await remote(['clients', 'secrets', 'add', 'remote1', '--secret-value', 'short']);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: the secret is weak: it has fewer than 32 characters; omit "value" to have a strong one generated\n' });
+  });
+
+  it('enables the disabled client, which then gets a token', async () => {
+    expect(await remote(['clients', 'enable', 'm2m'])).toEqual({ code: 0, stdout: 'enabled client m2m\n', stderr: '' });
+    expect((await token('m2m', m2mSecret)).status).toBe(200);
+  });
+
+  it('lists and removes secrets by id, and manages resource secrets', async () => {
+    const listed = json<{ secrets: Array<{ id: string }> }>(await remote(['clients', 'secrets', 'list', 'm2m', '--json']));
+    expect(listed.secrets).toHaveLength(1);
+    const removed = await remote(['clients', 'secrets', 'remove', 'm2m', listed.secrets[0]!.id]);
+    expect(removed).toEqual({ code: 0, stdout: `removed secret ${listed.secrets[0]!.id} from client m2m\n`, stderr: '' });
+    expect((await token('m2m', m2mSecret)).status).toBe(401);
+
+    const added = await remote(['resources', 'secrets', 'add', 'orders', '--description', 'introspection']);
+    expect(added.stdout).toMatch(/^added secret [A-Za-z0-9_-]{11} to API resource orders\nsecret: [A-Za-z0-9_-]{43}\nThis is the only time the secret is shown; store it now\.\n$/);
+    const table = await remote(['resources', 'secrets', 'list', 'orders']);
+    expect(table.stdout).toMatch(/^ID +CREATED +EXPIRES +DESCRIPTION\n[A-Za-z0-9_-]{11} +- +- +introspection\n[A-Za-z0-9_-]{11} +\S+ +- +introspection\n$/);
+    noHashes(table);
+  });
+
+  it('manages scopes and resources', async () => {
+    expect((await remote(['scopes', 'add', 'reports', '--display-name', 'Reports'])).stdout).toBe('added API scope reports\n');
+    expect((await remote(['resources', 'add', 'reporting', '--scope', 'reports'])).stdout).toBe('added API resource reporting\n');
+    expect(await remote(['scopes', 'delete', 'reports'])).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: API scope "reports" is used by API resource(s): reporting\n' });
+  });
+
+});

@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import { randomId } from '../core/encoding';
 import { parseKeyRing } from '../core/key-ring';
+import { rotateKeys } from '../core/key-rotation';
 import {
   parseClient,
   parseResource,
@@ -27,14 +28,13 @@ import type {
   NewSecret,
   SecretOwner,
 } from './operations';
-import { rotateSigningKeys } from './rotate';
 import { checkSecretValue, generateSecret } from './secret-values';
 import { clientView, keyViews, resourceView, scopeView, secretView, type CreatedSecret } from './views';
 
 /** What changed, for the caller to log and to drop cached copies of. */
 export interface AdminChange {
-  kind: 'client' | 'scope' | 'resource' | 'keys';
-  action: 'created' | 'updated' | 'deleted' | 'secret_added' | 'secret_removed' | 'replaced' | 'rotated';
+  kind: 'client' | 'scope' | 'resource';
+  action: 'created' | 'updated' | 'deleted' | 'secret_added' | 'secret_removed' | 'replaced';
   name: string;
   secretId?: string;
 }
@@ -305,10 +305,10 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
     },
 
     async rotateKeys() {
+      // Forced: a successor is published now and signs after the propagation period; while one is
+      // already published, nothing changes. rotateKeys logs key_rotated and drops the cached ring.
       const at = Math.floor(now() / 1000);
-      const ring = await rotateSigningKeys(kv, options.config, at);
-      changed({ kind: 'keys', action: 'rotated', name: 'keys' });
-      return keyViews(ring, at);
+      return keyViews(await rotateKeys(kv, options.config, at, { force: true }), at);
     },
 
     async importBundle(bundle, { overwrite }) {

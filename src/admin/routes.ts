@@ -29,11 +29,9 @@ function operations(c: AdminContext): AdminOperations {
       if (change.kind === 'client') {
         forgetClient(change.name);
         log('info', 'client_changed', { client_id: change.name, ...fields });
-      } else if (change.kind === 'scope' || change.kind === 'resource') {
+      } else {
         forgetCatalog();
         log('info', 'catalog_changed', { [change.kind]: change.name, ...fields });
-      } else {
-        log('info', 'key_rotated', { trigger: 'admin', by });
       }
     },
   });

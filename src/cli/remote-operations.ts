@@ -17,12 +17,18 @@ function formEncode(s: string): string {
 }
 
 async function send(url: string, init: RequestInit): Promise<Response> {
+  let res: Response;
   try {
-    return await fetch(url, { ...init, redirect: 'manual' });
+    // Never follow a redirect: it would carry the Authorization header to wherever it points.
+    res = await fetch(url, { ...init, redirect: 'manual' });
   } catch (cause) {
     const reason = cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : String(cause);
     throw new TargetError(`cannot reach ${new URL(url).origin}: ${reason}`);
   }
+  if (res.status >= 300 && res.status < 400) {
+    throw new TargetError(`${new URL(url).origin} redirects (${res.status}) to ${res.headers.get('Location') ?? 'elsewhere'}; give --url the final address`);
+  }
+  return res;
 }
 
 /** Turns an error response into the OAuthError it describes (or a plain one for a non-JSON answer). */

@@ -20,7 +20,9 @@ export function checkUrl(value: string): string {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new UsageError(`--url must use https (http only for localhost), since admin tokens and new secrets travel over it; got "${value}"`);
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  // Gatehouse serves its endpoints at the origin's root, as its issuer is an origin.
+  if (url.pathname !== '/' || url.search || url.hash) throw new UsageError(`--url must be an origin such as https://gatehouse.example; got "${value}"`);
+  return url.origin;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { runMain } from './in-process';
 import { gatehouse } from './run';
@@ -53,6 +54,7 @@ describe('usage errors: exit 2, a message on stderr, nothing on stdout', () => {
     [['clients', 'list', '--bogus'], "gatehouse: Unknown option '--bogus'\nRun 'gatehouse clients list --help' for usage.\n"],
     [['clients', 'list', '--url', 'http://gatehouse.example', '--token', 't'], 'gatehouse: --url must use https (http only for localhost), since admin tokens and new secrets travel over it; got "http://gatehouse.example"\n'],
     [['clients', 'list', '--url', 'https://gatehouse.example'], 'gatehouse: --url needs an admin token: --token, GATEHOUSE_TOKEN, or GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET\n'],
+    [['clients', 'list', '--url', 'https://gatehouse.example/admin', '--token', 't'], 'gatehouse: --url must be an origin such as https://gatehouse.example; got "https://gatehouse.example/admin"\n'],
     [['clients', 'list', '--local', '--url', 'https://gatehouse.example'], 'gatehouse: choose --local or --url, not both\n'],
     [['clients', 'secrets', 'add', 'c', '--expires', 'someday', '--url', 'https://g.example', '--token', 't'], 'gatehouse: --expires must be an ISO 8601 date or a number of days such as 90d; got "someday"\n'],
     [['import', 'x.json', '--format', 'yaml'], 'gatehouse: --format must be identityserver or gatehouse; got "yaml"\n'],
@@ -62,6 +64,21 @@ describe('usage errors: exit 2, a message on stderr, nothing on stdout', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.startsWith(message.replace(/\n$/, ''))).toBe(true);
+  });
+
+  it('does not follow a redirect, which would carry the token elsewhere (exit 3)', async () => {
+    const server = createServer((_req, res) => res.writeHead(302, { Location: 'https://elsewhere.example/admin/clients' }).end());
+    await new Promise<void>((resolve) => server.listen(18301, '127.0.0.1', resolve));
+    try {
+      const r = await runMain(['clients', 'list', '--url', 'http://127.0.0.1:18301', '--token', 't']);
+      expect(r).toEqual({
+        code: 3,
+        stdout: '',
+        stderr: 'gatehouse: http://127.0.0.1:18301 redirects (302) to https://elsewhere.example/admin/clients; give --url the final address\n',
+      });
+    } finally {
+      server.close();
+    }
   });
 
   it('reports an unreachable --url with exit 3', async () => {

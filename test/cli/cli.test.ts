@@ -149,4 +149,23 @@ describe('gatehouse --url: the same commands through the admin API of the runnin
     expect(await remote(['scopes', 'delete', 'reports'])).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: API scope "reports" is used by API resource(s): reporting\n' });
   });
 
+  it('imports through the admin API too, replacing what exists with --overwrite', async () => {
+    const refused = await remote(['import', 'examples/identityserver.json']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('gatehouse: already present: scope:orders.read, scope:orders.write, resource:orders, client:billing; nothing was imported (import with overwrite to replace them)\n');
+    expect(await remote(['import', 'examples/identityserver.json', '--overwrite'])).toEqual({
+      code: 0,
+      stdout: 'replaced scopes: orders.read, orders.write\nreplaced resources: orders\nreplaced clients: billing\n',
+      stderr: '',
+    });
+  });
+
+  it('rotates the signing keys now: a successor is published and signs later', async () => {
+    const r = await remote(['keys', 'rotate', '--json']);
+    const { keys } = json<{ keys: Array<{ status: string; activatesAt: number }> }>(r);
+    expect(keys.map((k) => k.status)).toEqual(['next', 'signing']);
+    expect(keys[0]!.activatesAt).toBeGreaterThan(Date.now() / 1000);
+    const jwks = (await (await fetch(`${server!.url}/.well-known/openid-configuration/jwks`)).json()) as { keys: unknown[] };
+    expect(jwks.keys).toHaveLength(2);
+  });
 });

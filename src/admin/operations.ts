@@ -39,6 +39,14 @@ export interface NewResource {
   scopes?: string[];
 }
 
+/** What changed, for the caller to log and to drop cached copies of. */
+export interface AdminChange {
+  kind: 'client' | 'scope' | 'resource';
+  action: 'created' | 'updated' | 'deleted' | 'secret_added' | 'secret_removed' | 'replaced';
+  name: string;
+  secretId?: string;
+}
+
 /** Whose secrets: a client's (token endpoint) or an API resource's (introspection). */
 export type SecretOwner = 'client' | 'resource';
 

@@ -7,8 +7,8 @@ import type { AppEnv } from '../env';
 import { NO_STORE_HEADERS, OAuthError } from '../errors';
 import { methodNotAllowed } from '../http/errors';
 import { readJson } from '../http/json';
-import { kvAdminOperations, type AdminChange } from './kv-operations';
-import type { AdminOperations, ClientChanges, ImportBundle, NewClient, NewResource, NewScope, NewSecret, SecretOwner } from './operations';
+import { kvAdminOperations } from './kv-operations';
+import type { AdminChange, AdminOperations, ClientChanges, ImportBundle, NewClient, NewResource, NewScope, NewSecret, SecretOwner } from './operations';
 import { requireAdminToken, type AdminVariables } from './require-admin';
 
 /** The largest JSON body an admin call reads; an import may be larger. */

@@ -1,4 +1,5 @@
 import { randomId } from '../core/encoding';
+import type { SecretRecord } from '../core/records';
 import { OAuthError } from '../errors';
 
 /** Length of a user-chosen secret below which it is weak. */
@@ -35,4 +36,9 @@ export function checkSecretValue(value: unknown, allowWeak: boolean): string {
     throw new OAuthError('invalid_request', `the secret is weak: ${weakness}; omit "value" to have a strong one generated`);
   }
   return value;
+}
+
+/** Gives every secret an id (random, unrelated to the secret), so each can be listed and removed by it. */
+export function withSecretIds(secrets: SecretRecord[]): SecretRecord[] {
+  return secrets.map((s) => (s.id ? s : { id: randomId(8), ...s }));
 }

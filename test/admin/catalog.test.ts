@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/core/secrets';
-import { call } from '../helpers/fixtures';
+import { basic, call, formPost, SECRET, tokenRequest } from '../helpers/fixtures';
 import { admin, adminToken, expectError, expectJson, seedAdmin } from '../helpers/admin';
 
 let token: string;
@@ -83,5 +83,17 @@ describe('/admin/resources', () => {
     expect((await admin('DELETE', `/resources/api1/secrets/${added.id}`, token)).status).toBe(204);
     await expectError(await admin('DELETE', `/resources/api1/secrets/${added.id}`, token), 404, 'not_found', `no secret "${added.id}" on resource "api1"`);
     await expectError(await admin('GET', '/resources/ghost/secrets', token), 404, 'not_found', 'no API resource "ghost"');
+  });
+
+  it('a resource secret added here authenticates the resource at introspection; removed, it no longer does', async () => {
+    const issued = await tokenRequest({ grant_type: 'client_credentials', client_id: 'client', client_secret: SECRET, scope: 'api1' });
+    const { access_token } = (await issued.json()) as { access_token: string };
+    const added = await expectJson<{ id: string; value: string }>(await admin('POST', '/resources/api1/secrets', token, {}), 201);
+    const asResource = { Authorization: basic('api1', added.value) };
+    const active = await formPost('/connect/introspect', { token: access_token }, asResource);
+    expect(active.status).toBe(200);
+    expect(await active.json()).toMatchObject({ active: true, aud: 'api1', client_id: 'client' });
+    expect((await admin('DELETE', `/resources/api1/secrets/${added.id}`, token)).status).toBe(204);
+    expect((await formPost('/connect/introspect', { token: access_token }, asResource)).status).toBe(401);
   });
 });

@@ -1,5 +1,5 @@
 import { parseClient, parseResource, parseScope, RecordError } from '../core/records';
-import { KEY, listKeys } from '../core/store';
+import { KEY, listKeys, writeText } from '../core/store';
 import { OAuthError } from '../errors';
 import { GRANTS } from '../oauth/grants';
 import { objectInput } from './input';
@@ -79,7 +79,7 @@ export async function importRecords(kv: KVNamespace, bundle: ImportBundle, overw
     if (unserved.length > 0) warnings.push(`client "${c.clientId}" has grant type(s) Gatehouse does not serve: ${unserved.join(', ')}`);
   }
 
-  await Promise.all(entries.map((e) => kv.put(e.key, JSON.stringify(e.record))));
+  await Promise.all(entries.map((e) => writeText(kv, e.key, JSON.stringify(e.record))));
   const result: ImportResult = {
     created: { scopes: [], resources: [], clients: [] },
     replaced: { scopes: [], resources: [], clients: [] },

@@ -12,7 +12,7 @@ import {
   type SecretRecord,
 } from '../core/records';
 import { hashSecret } from '../core/secrets';
-import { KEY, listKeys, readText } from '../core/store';
+import { KEY, listKeys, MAX_KEY_BYTES, parseRecord, readText, writeText } from '../core/store';
 import { OAuthError } from '../errors';
 import { GRANTS } from '../oauth/grants';
 import { checkClientId, checkName } from './names';
@@ -62,8 +62,10 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
   const changed = (change: AdminChange) => options.onChange?.(change);
 
   async function read<T>(key: string, parse: (key: string, raw: string) => T): Promise<T | null> {
+    // A name too long to be a KV key names nothing; asking KV would fail the call instead.
+    if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) return null;
     const raw = await readText(kv, key);
-    return raw === null ? null : parse(key, raw);
+    return raw === null ? null : parseRecord(key, raw, parse);
   }
 
   async function readAll<T>(prefix: string, parse: (key: string, raw: string) => T): Promise<T[]> {
@@ -73,7 +75,7 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
   }
 
   async function write(key: string, record: object): Promise<void> {
-    await kv.put(key, JSON.stringify(record));
+    await writeText(kv, key, JSON.stringify(record));
   }
 
   async function client(clientId: string): Promise<ClientRecord> {
@@ -163,7 +165,7 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
         secrets: [],
       });
       requireServedGrants(record.allowedGrantTypes);
-      if ((await readText(kv, KEY.client(clientId))) !== null) throw new OAuthError('conflict', `client "${clientId}" already exists`);
+      if ((await read(KEY.client(clientId), (_k, raw) => raw)) !== null) throw new OAuthError('conflict', `client "${clientId}" already exists`);
       await requireScopesExist(record.allowedScopes);
       let created: CreatedSecret | undefined;
       if (secret !== undefined) {
@@ -226,7 +228,7 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
       const o = objectInput('the scope', input, SCOPE_FIELDS);
       const name = checkName('name', o.name);
       const record = validated(parseScope, KEY.scope(name), o);
-      if ((await readText(kv, KEY.scope(name))) !== null) throw new OAuthError('conflict', `API scope "${name}" already exists`);
+      if ((await read(KEY.scope(name), (_k, raw) => raw)) !== null) throw new OAuthError('conflict', `API scope "${name}" already exists`);
       await write(KEY.scope(name), record);
       changed({ kind: 'scope', action: 'created', name });
       return scopeView(record);
@@ -253,7 +255,7 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
       const name = checkName('name', o.name);
       const record = validated(parseResource, KEY.resource(name), { ...o, secrets: [] });
       record.scopes.forEach((s) => checkName('scopes[]', s));
-      if ((await readText(kv, KEY.resource(name))) !== null) throw new OAuthError('conflict', `API resource "${name}" already exists`);
+      if ((await read(KEY.resource(name), (_k, raw) => raw)) !== null) throw new OAuthError('conflict', `API resource "${name}" already exists`);
       await requireScopesExist(record.scopes);
       await write(KEY.resource(name), record);
       changed({ kind: 'resource', action: 'created', name });

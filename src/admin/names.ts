@@ -1,3 +1,4 @@
+import { KEY, MAX_KEY_BYTES } from '../core/store';
 import { OAuthError } from '../errors';
 
 /** The scope an access token needs to call the admin API. */
@@ -13,10 +14,16 @@ export const DEFAULT_ADMIN_CLIENT_ID = 'gatehouse-admin';
 // and are listed next to scopes, so they follow the same rule.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/;
 
-/** Checks a client id: 1 to 200 characters, none of them a control character. */
+/** Checks a client id: 1 to 200 characters, none of them a control character, so it names a KV key. */
 export function checkClientId(value: unknown): string {
-  // eslint-disable-next-line no-control-regex
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200 || /[\x00-\x1f\x7f]/.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > 200 ||
+    // eslint-disable-next-line no-control-regex
+    /[\x00-\x1f\x7f]/.test(value) ||
+    new TextEncoder().encode(KEY.client(value)).length > MAX_KEY_BYTES
+  ) {
     throw new OAuthError('invalid_request', '"clientId" must be 1 to 200 characters without control characters');
   }
   return value;

@@ -85,6 +85,7 @@ describe('POST /admin/clients', () => {
   it.each([
     [{ name: 'x' }, '"clientId" must be 1 to 200 characters without control characters'],
     [{ clientId: 'a\nb' }, '"clientId" must be 1 to 200 characters without control characters'],
+    [{ clientId: '€'.repeat(190) }, '"clientId" must be 1 to 200 characters without control characters'],
     [{ clientId: 'x', colour: 'red' }, 'unknown field "colour"'],
     [{ clientId: 'x', secrets: [] }, 'unknown field "secrets"'],
     [{ clientId: 'x', accessTokenLifetime: 0 }, '"accessTokenLifetime" must be a whole number of seconds from 1 to 2592000'],
@@ -128,8 +129,10 @@ describe('GET /admin/clients, GET /admin/clients/{id}', () => {
     expect(body.clientId).toBe('my client/1:x');
   });
 
-  it('answers an unknown client with 404', async () => {
+  it('answers an unknown client with 404, even one whose id could not be a KV key', async () => {
     await expectError(await admin('GET', '/clients/ghost', token), 404, 'not_found', 'no client "ghost"');
+    const long = 'x'.repeat(600);
+    await expectError(await admin('GET', `/clients/${long}`, token), 404, 'not_found', `no client "${long}"`);
   });
 });
 

@@ -124,9 +124,13 @@ describe('gatehouse --url: the same commands through the admin API of the runnin
     expect(r).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: the secret is weak: it has fewer than 32 characters; omit "value" to have a strong one generated\n' });
   });
 
-  it('enables the disabled client, which then gets a token', async () => {
+  it('enables the disabled client, which then gets a token; updates its scopes and lifetime', async () => {
     expect(await remote(['clients', 'enable', 'm2m'])).toEqual({ code: 0, stdout: 'enabled client m2m\n', stderr: '' });
     expect((await token('m2m', m2mSecret)).status).toBe(200);
+    const updated = json(await remote(['clients', 'update', 'm2m', '--scope', 'orders.read', '--scope', 'orders.write', '--lifetime', '600', '--json']));
+    expect(updated).toMatchObject({ allowedScopes: ['orders.read', 'orders.write'], accessTokenLifetime: 600, claims: { tier: 'gold' } });
+    const res = await token('m2m', m2mSecret, 'orders.write');
+    expect(await res.json()).toMatchObject({ scope: 'orders.write', expires_in: 600 });
   });
 
   it('lists and removes secrets by id, and manages resource secrets', async () => {

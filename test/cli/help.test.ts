@@ -6,7 +6,7 @@ import { gatehouse } from './run';
 // Every command path of the CLI; each must answer --help.
 const COMMANDS = [
   [],
-  ['clients'], ['clients', 'list'], ['clients', 'show'], ['clients', 'add'], ['clients', 'enable'], ['clients', 'disable'], ['clients', 'delete'],
+  ['clients'], ['clients', 'list'], ['clients', 'show'], ['clients', 'add'], ['clients', 'update'], ['clients', 'enable'], ['clients', 'disable'], ['clients', 'delete'],
   ['clients', 'secrets'], ['clients', 'secrets', 'add'], ['clients', 'secrets', 'list'], ['clients', 'secrets', 'remove'],
   ['scopes'], ['scopes', 'add'], ['scopes', 'list'], ['scopes', 'delete'],
   ['resources'], ['resources', 'add'], ['resources', 'list'], ['resources', 'show'], ['resources', 'delete'],
@@ -57,6 +57,8 @@ describe('usage errors: exit 2, a message on stderr, nothing on stdout', () => {
     [['clients', 'list', '--url', 'https://gatehouse.example/admin', '--token', 't'], 'gatehouse: --url must be an origin such as https://gatehouse.example; got "https://gatehouse.example/admin"\n'],
     [['clients', 'list', '--local', '--url', 'https://gatehouse.example'], 'gatehouse: choose --local or --url, not both\n'],
     [['clients', 'secrets', 'add', 'c', '--expires', 'someday', '--url', 'https://g.example', '--token', 't'], 'gatehouse: --expires must be an ISO 8601 date or a number of days such as 90d; got "someday"\n'],
+    [['clients', 'update', 'c'], "gatehouse: nothing to change: give at least one option\nRun 'gatehouse clients update --help' for usage.\n"],
+    [['clients', 'update', 'c', '--lifetime', '1h'], 'gatehouse: --lifetime must be a whole number of seconds; got "1h"\nRun \'gatehouse clients update --help\' for usage.\n'],
     [['import', 'x.json', '--format', 'yaml'], 'gatehouse: --format must be identityserver or gatehouse; got "yaml"\n'],
     [['seed', '--alg', 'HS256'], 'gatehouse: --alg must be one of RS256, PS256, ES256, EdDSA; got "HS256"\n'],
   ])('gatehouse %j', async (args, message) => {

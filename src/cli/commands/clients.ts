@@ -1,16 +1,15 @@
-import type { NewClient } from '../../admin/operations';
+import type { ClientChanges, NewClient } from '../../admin/operations';
 import type { ClaimValue } from '../../core/records';
 import type { ClientView } from '../../admin/views';
-import { UsageError, type CommandSpec } from '../command';
+import { UsageError, type CommandSpec, type OptionSpec, type OptionValues } from '../command';
 import { fields, indent, show, table } from '../output';
 import { printCreatedSecret, SECRET_OPTIONS, secretInput, secretsCommand, secretsTable } from './secrets';
 
-function claimsOption(values: string[] | undefined): Record<string, ClaimValue> | undefined {
-  if (!values) return undefined;
+function claimsOption(values: string[], command: string): Record<string, ClaimValue> {
   const claims: Record<string, string | string[]> = {};
   for (const pair of values) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--claim must be NAME=VALUE; got "${pair}"`, 'clients add');
+    if (eq <= 0) throw new UsageError(`--claim must be NAME=VALUE; got "${pair}"`, command);
     const [name, value] = [pair.slice(0, eq), pair.slice(eq + 1)];
     const had = claims[name];
     claims[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
@@ -18,10 +17,30 @@ function claimsOption(values: string[] | undefined): Record<string, ClaimValue> 
   return claims;
 }
 
-function lifetimeOption(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--lifetime must be a whole number of seconds; got "${value}"`, 'clients add');
+function lifetimeOption(value: string, command: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`--lifetime must be a whole number of seconds; got "${value}"`, command);
   return Number(value);
+}
+
+const SETTING_OPTIONS: Record<string, OptionSpec> = {
+  name: { type: 'string', value: 'TEXT', description: 'A name for people.' },
+  scope: { type: 'string', multiple: true, value: 'SCOPE', description: 'An API scope the client may ask for (repeat for several).' },
+  grant: { type: 'string', multiple: true, value: 'TYPE', description: 'An allowed grant type (default client_credentials).' },
+  lifetime: { type: 'string', value: 'SECONDS', description: 'Access-token lifetime (default 3600).' },
+  claim: { type: 'string', multiple: true, value: 'NAME=VALUE', description: 'A claim for its tokens (repeat; a name given twice becomes a list).' },
+  'claims-prefix': { type: 'string', value: 'PREFIX', description: 'Put before claim names (default client_, as IdentityServer).' },
+};
+
+/** The client settings given on the command line; absent options are left out. */
+function settings(o: OptionValues, command: string): ClientChanges {
+  return {
+    ...(o.name === undefined ? {} : { name: o.name as string }),
+    ...(o.grant ? { allowedGrantTypes: o.grant as string[] } : {}),
+    ...(o.scope ? { allowedScopes: o.scope as string[] } : {}),
+    ...(o.lifetime === undefined ? {} : { accessTokenLifetime: lifetimeOption(o.lifetime as string, command) }),
+    ...(o.claim ? { claims: claimsOption(o.claim as string[], command) } : {}),
+    ...(o['claims-prefix'] === undefined ? {} : { claimsPrefix: o['claims-prefix'] as string }),
+  };
 }
 
 function clientDetails(c: ClientView): string {
@@ -82,12 +101,7 @@ export const clientsCommand: CommandSpec = {
       summary: 'Add a client for the client credentials grant, with a generated secret printed once.',
       args: ['<client-id>'],
       options: {
-        name: { type: 'string', value: 'TEXT', description: 'A name for people.' },
-        scope: { type: 'string', multiple: true, value: 'SCOPE', description: 'An API scope the client may ask for (repeat for several).' },
-        grant: { type: 'string', multiple: true, value: 'TYPE', description: 'An allowed grant type (default client_credentials).' },
-        lifetime: { type: 'string', value: 'SECONDS', description: 'Access-token lifetime (default 3600).' },
-        claim: { type: 'string', multiple: true, value: 'NAME=VALUE', description: 'A claim for its tokens (repeat; a name given twice becomes a list).' },
-        'claims-prefix': { type: 'string', value: 'PREFIX', description: 'Put before claim names (default client_, as IdentityServer).' },
+        ...SETTING_OPTIONS,
         disabled: { type: 'boolean', description: 'Add it disabled.' },
         'no-secret': { type: 'boolean', description: 'Add it without a secret.' },
         ...SECRET_OPTIONS,
@@ -101,13 +115,9 @@ export const clientsCommand: CommandSpec = {
         const target = await ctx.target();
         const input: NewClient = {
           clientId: ctx.args[0]!,
-          ...(o.name === undefined ? {} : { name: o.name as string }),
+          allowedScopes: [],
+          ...settings(o, 'clients add'),
           ...(o.disabled ? { enabled: false } : {}),
-          ...(o.grant ? { allowedGrantTypes: o.grant as string[] } : {}),
-          allowedScopes: (o.scope as string[] | undefined) ?? [],
-          ...(o.lifetime === undefined ? {} : { accessTokenLifetime: lifetimeOption(o.lifetime as string) }),
-          ...(o.claim ? { claims: claimsOption(o.claim as string[]) } : {}),
-          ...(o['claims-prefix'] === undefined ? {} : { claimsPrefix: o['claims-prefix'] as string }),
           ...(o['no-secret'] ? {} : { secret: await secretInput(ctx, o, target.kind === 'local') }),
         };
         const created = await target.ops.addClient(input);
@@ -116,6 +126,19 @@ export const clientsCommand: CommandSpec = {
         } else {
           ctx.print(`added client ${created.client.clientId} (no secret)\n`, created);
         }
+      },
+    },
+    {
+      name: 'update',
+      summary: "Change a client's settings; options not given stay as they are (--scope and --claim replace the lists).",
+      args: ['<client-id>'],
+      options: SETTING_OPTIONS,
+      target: true,
+      async run(ctx) {
+        const changes = settings(ctx.options, 'clients update');
+        if (Object.keys(changes).length === 0) throw new UsageError('nothing to change: give at least one option', 'clients update');
+        const client = await (await ctx.target()).ops.updateClient(ctx.args[0]!, changes);
+        ctx.print(`updated client ${client.clientId}\n`, client);
       },
     },
     enableCommand(true),

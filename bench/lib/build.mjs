@@ -1,0 +1,63 @@
+// Builds what the benchmarks serve: the production Worker exactly as `wrangler deploy` would
+// bundle it, the benchmark-only probe Worker, and the Node-side seeding helper.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+
+const run = promisify(execFile);
+
+/** Offline and quiet wrangler: no telemetry, update check or Request.cf download. */
+export const WRANGLER_ENV = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_HIDE_BANNER: 'true',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+};
+
+/** Bundles the Worker of the checkout at `root` as `wrangler deploy` would; returns its path. */
+export async function buildWorker(root, outDir, wrangler = join(root, 'node_modules', '.bin', 'wrangler')) {
+  await run(wrangler, ['deploy', '--dry-run', '--outdir', outDir], { cwd: root, env: WRANGLER_ENV });
+  return join(outDir, 'index.js');
+}
+
+/**
+ * Bundles everything into `outDir` and returns the paths, the compatibility date of wrangler.toml
+ * and the loaded seeding helper.
+ */
+export async function buildAll(root, outDir) {
+  const worker = await buildWorker(root, join(outDir, 'worker'));
+  const probe = join(outDir, 'probe.mjs');
+  await build({
+    entryPoints: [join(root, 'bench', 'probe.ts')],
+    outfile: probe,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    target: 'es2022',
+    logLevel: 'error',
+  });
+  const seedFile = join(outDir, 'seed.mjs');
+  await build({
+    entryPoints: [join(root, 'bench', 'seed.ts')],
+    outfile: seedFile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  const toml = await readFile(join(root, 'wrangler.toml'), 'utf8');
+  const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  if (!compatibilityDate) throw new Error('wrangler.toml has no compatibility_date');
+  return {
+    worker,
+    probe,
+    compatibilityDate,
+    seed: await import(pathToFileURL(seedFile).href),
+  };
+}

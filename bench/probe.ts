@@ -1,0 +1,73 @@
+/**
+ * A benchmark-only Worker, never deployed: it runs beside Gatehouse in the same workerd so that
+ * the cost of the raw operations can be set against the cost of the endpoints that use them.
+ *
+ * - `GET /__probe/sign?alg=ES256&n=500` signs n access-token-shaped JWTs with jose;
+ * - `GET /__probe/verify?alg=ES256&n=500` verifies one such JWT n times;
+ * - any other path is passed through to `ORIGIN` unchanged: the plain pass-through route that the
+ *   gateway's verify-and-proxy is measured against.
+ *
+ * workerd does not advance its clocks during synchronous work, so the probe only does the work;
+ * the caller times a request with n operations against one with none.
+ */
+import { generateKeyPair, jwtVerify, SignJWT, type CryptoKey as JoseKey } from 'jose';
+
+interface Env {
+  ORIGIN?: string;
+}
+
+const ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+type Alg = (typeof ALGS)[number];
+
+const pairs = new Map<Alg, Promise<{ privateKey: JoseKey; publicKey: JoseKey; token: string }>>();
+
+function sample(alg: Alg, privateKey: JoseKey): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ client_id: 'client', scope: 'api1' })
+    .setProtectedHeader({ alg, kid: 'probe', typ: 'at+jwt' })
+    .setIssuer('http://127.0.0.1')
+    .setSubject('client')
+    .setAudience('api1')
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + 3600)
+    .setJti(crypto.randomUUID())
+    .sign(privateKey);
+}
+
+function keysFor(alg: Alg) {
+  let pair = pairs.get(alg);
+  if (!pair) {
+    pair = generateKeyPair(alg, { modulusLength: 2048 }).then(async ({ privateKey, publicKey }) => ({
+      privateKey,
+      publicKey,
+      token: await sample(alg, privateKey),
+    }));
+    pairs.set(alg, pair);
+  }
+  return pair;
+}
+
+async function probe(url: URL): Promise<Response> {
+  const alg = url.searchParams.get('alg') as Alg;
+  const n = Number(url.searchParams.get('n') ?? '0');
+  if (!ALGS.includes(alg) || !Number.isInteger(n) || n < 0) return new Response('bad probe', { status: 400 });
+  const keys = await keysFor(alg);
+  if (url.pathname === '/__probe/sign') {
+    for (let i = 0; i < n; i++) await sample(alg, keys.privateKey);
+  } else {
+    for (let i = 0; i < n; i++) {
+      await jwtVerify(keys.token, keys.publicKey, { issuer: 'http://127.0.0.1', audience: 'api1', algorithms: [alg] });
+    }
+  }
+  return Response.json({ alg, n });
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === '/__probe/sign' || url.pathname === '/__probe/verify') return probe(url);
+    if (!env.ORIGIN) return new Response('no origin', { status: 404 });
+    return fetch(new Request(env.ORIGIN + url.pathname + url.search, request));
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// `npm run bench`: serves the bundled Worker through Miniflare, loads it from a separate process
+// and prints one table (Markdown, for the README's "Performance" section). Every figure comes
+// from the same run, so the ratios hold on a noisy machine; absolute rates depend on the machine.
+//
+// Settings (environment): BENCH_SECONDS per measured scenario (default 3), BENCH_ROUNDS of every
+// scenario, interleaved (default 2), BENCH_CONNECTIONS (default 10), BENCH_PORT, the first of the
+// loopback ports used (default 18400).
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildAll } from './lib/build.mjs';
+import { cannon, HAS_TASKSET } from './lib/cannon.mjs';
+import { marginalUs, median, rawCostUs } from './lib/measure.mjs';
+import { BENCH_KEK, startGatehouse, startOrigin, startPassThrough } from './lib/servers.mjs';
+import { formatTable } from './lib/table.mjs';
+
+// Server side (workerd and the origin) on core 0, the load generator on core 1.
+if (HAS_TASKSET && !process.env.GATEHOUSE_BENCH_PINNED) {
+  const pinned = spawnSync('taskset', ['-c', '0', process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, GATEHOUSE_BENCH_PINNED: '1' },
+  });
+  process.exit(pinned.status ?? 1);
+}
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const BASE_PORT = Number(process.env.BENCH_PORT ?? 18400);
+const started = Date.now();
+const say = (text) => process.stderr.write(`${text}\n`);
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const tokenBody = (clientId = 'client', scope = 'api1') =>
+  `grant_type=client_credentials&client_id=${clientId}&client_secret=secret${scope ? `&scope=${scope}` : ''}`;
+
+say('building the Worker (wrangler deploy --dry-run), the probe Worker and the seeding helper…');
+const build = await buildAll(root, join(root, 'dist', 'bench'));
+
+const instances = [];
+let port = BASE_PORT;
+async function gatehouse(alg, seedOptions = {}) {
+  const entries = await build.seed.benchEntries({ kek: BENCH_KEK, alg, ...seedOptions });
+  const instance = await startGatehouse({ build, port: port++, entries, bindings: { TOKEN_SIGNING_ALG: alg } });
+  instances.push(instance);
+  return instance;
+}
+
+async function expectOk(url, init) {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${text}`);
+  return text;
+}
+
+const token = (instance, body = tokenBody()) => ({
+  pid: instance.pid,
+  load: { url: `${instance.url}/connect/token`, method: 'POST', headers: FORM, body },
+});
+const get = (instance, path) => ({ pid: instance.pid, load: { url: `${instance.url}${path}` } });
+
+try {
+  say('starting Miniflare instances and the origin…');
+  const rs = await gatehouse('RS256');
+  const es = await gatehouse('ES256', { wideScopes: 50 });
+  const ed = await gatehouse('EdDSA');
+  const many = await gatehouse('ES256', { extraClients: 10_000 });
+  const origin = await startOrigin(port++);
+  const pass = await startPassThrough({ build, port: port++, origin: origin.url });
+  instances.push(pass);
+
+  // Every scenario must succeed before it is timed: a benchmark of error responses proves nothing.
+  for (const g of [rs, es, ed, many]) await expectOk(`${g.url}/connect/token`, { method: 'POST', headers: FORM, body: tokenBody() });
+  await expectOk(`${es.url}/connect/token`, { method: 'POST', headers: FORM, body: tokenBody('wide', '') });
+
+  say('raw jose operations inside workerd…');
+  const raw = {};
+  for (const [alg, inst, signs, verifies] of [['RS256', rs, 600, 6000], ['ES256', es, 8000, 6000], ['EdDSA', ed, 8000, 6000]]) {
+    raw[`sign ${alg}`] = await rawCostUs(inst.probe, 'sign', alg, signs, inst.pid);
+    raw[`verify ${alg}`] = await rawCostUs(inst.probe, 'verify', alg, verifies, inst.pid);
+  }
+
+  const scenarios = {
+    trivial: get(rs, '/healthz'),
+    rs256: token(rs),
+    es256: token(es),
+    eddsa: token(ed),
+    es256Many: token(many),
+    es256Wide: token(es, tokenBody('wide', '')),
+    discovery: get(rs, '/.well-known/openid-configuration'),
+    jwks: get(rs, '/.well-known/openid-configuration/jwks'),
+    origin: { pid: process.pid, load: { url: `${origin.url}/api/resource` } },
+    pass: get(pass, '/api/resource'),
+  };
+
+  say(`load: ${ROUNDS} interleaved rounds, ${SECONDS} s per scenario after a 1 s warm-up, ${CONNECTIONS} connections`);
+  const results = Object.fromEntries(Object.keys(scenarios).map((k) => [k, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [key, { pid, load }] of Object.entries(scenarios)) {
+      say(`  round ${round + 1}: ${key}`);
+      const result = await cannon({ connections: CONNECTIONS, duration: SECONDS, serverPid: pid, ...load });
+      const failed = result.total - result.status['2xx'] + result.errors + result.timeouts;
+      if (failed > 0) throw new Error(`${key}: ${failed} requests failed: ${JSON.stringify(result)}`);
+      results[key].push(result);
+    }
+  }
+
+  // Per round, the endpoint against the trivial route of the same round; then the median.
+  const summary = (key) => {
+    const runs = results[key];
+    const trivial = results.trivial;
+    return {
+      rate: median(runs.map((r) => r.rate)),
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+      cpu: median(runs.map((r) => r.cpuUs)),
+      marginal: median(runs.map((r, i) => marginalUs(r.rate, trivial[i].rate))),
+      marginalCpu: median(runs.map((r, i) => r.cpuUs - trivial[i].cpuUs)),
+    };
+  };
+  const s = Object.fromEntries(Object.keys(scenarios).map((k) => [k, summary(k)]));
+
+  const rows = [
+    { name: 'trivial route `GET /healthz` (the runtime itself)', ...s.trivial, marginal: 0, marginalCpu: 0 },
+    ...['RS256', 'ES256', 'EdDSA'].map((alg) => ({
+      name: `token endpoint, ${alg}`,
+      ...s[alg.toLowerCase()],
+      reference: `jose sign ${alg}`,
+      referenceUs: raw[`sign ${alg}`],
+      target: 2,
+    })),
+    { name: 'token ES256, 10,000 clients in KV', ...s.es256Many, reference: 'token ES256, 1 client', ratioOf: s.es256 },
+    { name: 'token ES256, 50 scopes in the token', ...s.es256Wide, reference: 'token ES256, 1 scope', ratioOf: s.es256 },
+    { name: 'discovery `GET /.well-known/openid-configuration`', ...s.discovery },
+    { name: 'JWKS `GET /.well-known/openid-configuration/jwks`', ...s.jwks },
+    { name: 'origin called directly (Node http, no Worker)', ...s.origin, marginal: undefined, marginalCpu: undefined, cpuNote: 'origin' },
+    { name: 'pass-through route to the origin (no verification)', ...s.pass },
+  ];
+  process.stdout.write(`\n${formatTable(rows)}\n\n`);
+  const rawLine = Object.entries(raw).map(([op, us]) => `${op} ${us.toFixed(1)} µs`).join(', ');
+  process.stdout.write(`Raw jose operations inside workerd (CPU time per operation): ${rawLine}.\n`);
+  process.stdout.write(
+    `${HAS_TASKSET ? 'Server side pinned to core 0, load generator to core 1' : 'taskset not found: server and load generator share the cores'}; ` +
+      `${CONNECTIONS} connections; ${ROUNDS} rounds × ${SECONDS} s per scenario, medians; ` +
+      `whole run ${((Date.now() - started) / 1000).toFixed(0)} s.\n`,
+  );
+} finally {
+  await Promise.allSettled(instances.map((i) => i.mf.dispose()));
+}
+process.exit(0);

@@ -4,6 +4,8 @@ import { KEY, MAX_KEY_BYTES, parseRecord, readText } from './store';
 import { secretMatches } from './secrets';
 import { TtlCache } from './ttl-cache';
 
+const encoder = new TextEncoder();
+
 let cache: TtlCache<ClientRecord | null> | undefined;
 let cacheTtl = -1;
 
@@ -12,7 +14,8 @@ let cacheTtl = -1;
  * isolate for `STORE_CACHE_SECONDS` (unknown ids too, so random ids cannot drive KV reads).
  */
 export function findClient(kv: KVNamespace, config: Config, clientId: string): Promise<ClientRecord | null> {
-  if (new TextEncoder().encode(clientId).length > MAX_KEY_BYTES - 7) return Promise.resolve(null);
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so most ids are judged without encoding them.
+  if (clientId.length * 3 > MAX_KEY_BYTES - 7 && encoder.encode(clientId).length > MAX_KEY_BYTES - 7) return Promise.resolve(null);
   if (!cache || cacheTtl !== config.storeCacheMs) {
     cache = new TtlCache(config.storeCacheMs);
     cacheTtl = config.storeCacheMs;

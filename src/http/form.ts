@@ -13,6 +13,18 @@ export async function readLimited(request: Request, limit: number, tooLargeStatu
   const tooLarge = () => new OAuthError('invalid_request', `the request body is larger than ${limit} bytes`, { status: tooLargeStatus });
   const declared = request.headers.get('Content-Length');
   if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > limit)) throw tooLarge();
+  if (declared !== null) {
+    // The framing bounds a body with a Content-Length (RFC 9112 §6.3), so it is read whole, by
+    // one native read: a JavaScript loop over the chunks of `request.body` costs several times more.
+    let whole: ArrayBuffer;
+    try {
+      whole = await request.arrayBuffer();
+    } catch {
+      throw new OAuthError('invalid_request', 'the request body could not be read');
+    }
+    if (whole.byteLength > limit) throw tooLarge();
+    return new Uint8Array(whole);
+  }
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -86,3 +86,16 @@ export function printable(text: string): string {
   const clean = text.replace(/[^\x20-\x7e]/g, '?');
   return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
 }
+
+// Grant names and scope names as people write them (RFC 6749 §4.5 name-char, plus ":" and "/"
+// for URIs): anything else may be a mangled form that carries another parameter, a secret even.
+const PLAIN = /^[A-Za-z0-9._:/-]{1,100}$/;
+
+/**
+ * ` "value"` when a value read from the request is plain enough to repeat in an error
+ * description, else nothing. A client that joins its form with ";" sends `grant_type` as
+ * "client_credentials;client_secret=…", and an error must not hand that back.
+ */
+export function echoed(value: string): string {
+  return PLAIN.test(value) ? ` "${value}"` : '';
+}

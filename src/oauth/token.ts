@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { getConfig } from '../config';
 import type { AppEnv } from '../env';
 import { NO_STORE_HEADERS, OAuthError } from '../errors';
-import { printable, readForm } from '../http/form';
+import { echoed, readForm } from '../http/form';
 import { authenticateClient } from './client-auth';
 import { GRANTS } from './grants';
 import { issuerFor } from './issuer';
@@ -17,7 +17,7 @@ export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {
   const grantType = form.get('grant_type');
   if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
   const grant = GRANTS.get(grantType);
-  if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${printable(grantType)}" is not supported`);
+  if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type${echoed(grantType)} is not supported`);
 
   const { client } = await authenticateClient(c.req.raw, form, c.env, config);
   if (!client.allowedGrantTypes.includes(grant.grantType)) {

@@ -3,7 +3,7 @@ import { currentSigner } from '../../core/key-ring';
 import { log } from '../../core/log';
 import { mintAccessToken } from '../../core/tokens';
 import { OAuthError } from '../../errors';
-import { printable } from '../../http/form';
+import { echoed } from '../../http/form';
 import type { Grant } from './grant';
 import { parseScopeParam } from './scope';
 
@@ -21,7 +21,7 @@ export const clientCredentials: Grant = {
 
     for (const scope of requested) {
       if (!client.allowedScopes.includes(scope) || !catalog.scopes.get(scope)?.enabled) {
-        throw new OAuthError('invalid_scope', `scope "${printable(scope)}" is not allowed for this client`);
+        throw new OAuthError('invalid_scope', `scope${echoed(scope)} is not allowed for this client`);
       }
     }
     if (requested.length === 0) throw new OAuthError('invalid_scope', 'the client has no allowed scopes');

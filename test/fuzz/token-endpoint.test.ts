@@ -1,0 +1,86 @@
+import fc from 'fast-check';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, seedArticle } from '../helpers/fixtures';
+import {
+  authorization,
+  body,
+  buildHeaders,
+  captureLogs,
+  contentType,
+  expectCleanLogs,
+  expectWellFormed,
+  extraHeaders,
+  method,
+  SECRET_MARKER,
+} from './hostile';
+
+const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
+const logs = captureLogs();
+
+beforeAll(async () => {
+  await seedArticle('ES256');
+});
+
+afterAll(() => {
+  logs.restore();
+});
+
+function formEncode(text: string): string {
+  try {
+    return encodeURIComponent(text).replace(/%20/g, '+');
+  } catch {
+    return escape(text); // a lone surrogate, sent as a broken client would
+  }
+}
+
+describe('POST /connect/token under hostile input', () => {
+  it('answers anything with a well-formed response: never a 5xx, never an echoed or logged secret', { timeout: 60_000 }, async () => {
+    const jwks = createLocalJWKSet((await (await call('/.well-known/openid-configuration/jwks')).json()) as { keys: never[] });
+    const sent: string[] = [];
+    await fc.assert(
+      fc.asyncProperty(method, contentType, authorization, body, extraHeaders, async (m, type, auth, payload, extra) => {
+        const headers = buildHeaders({ contentType: type, authorization: auth, extra });
+        const withBody = m !== 'GET' && m !== 'HEAD';
+        const res = await call('/connect/token', { method: m, headers, body: withBody ? payload : undefined });
+        if (auth) sent.push(auth);
+        const result = (await expectWellFormed(res, m, auth ? [auth] : [])) as Record<string, unknown> | undefined;
+        if (res.status === 200) {
+          // Only a correct request for the seeded client succeeds, and what it gets verifies.
+          expect(m.toUpperCase()).toBe('POST');
+          expect(res.headers.get('Cache-Control')).toBe('no-store');
+          expect(Object.keys(result!).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type']);
+          const { payload: claims } = await jwtVerify(result!.access_token as string, jwks, { typ: 'at+jwt' });
+          expect(claims.client_id).toBe('client');
+          expect(JSON.stringify(claims)).not.toContain(SECRET_MARKER);
+        }
+        // RFC 6749 §5.2: a challenge exactly when the client tried the Authorization header.
+        if (res.status === 401) expect(res.headers.get('WWW-Authenticate')).toBe(headers.has('Authorization') ? BASIC_CHALLENGE : null);
+        else expect(res.headers.get('WWW-Authenticate')).toBeNull();
+      }),
+      { numRuns: 250 },
+    );
+    expectCleanLogs(logs.lines, sent);
+  });
+
+  it('lets no secret but the right one through, however it is encoded', { timeout: 60_000 }, async () => {
+    const near = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 20 }),
+      fc.constantFrom('secret ', ' secret', 'Secret', 'secret\u0000', 'secre', 'secrett', 's%65cret', 'secret%00', '\uFF53ecret', 'sécret'),
+    );
+    await fc.assert(
+      fc.asyncProperty(near, fc.boolean(), async (candidate, useBasic) => {
+        fc.pre(candidate !== 'secret');
+        const basic = `Basic ${btoa(`client:${formEncode(candidate)}`)}`;
+        const res = await call('/connect/token', {
+          method: 'POST',
+          headers: buildHeaders({ contentType: 'application/x-www-form-urlencoded', authorization: useBasic ? basic : undefined }),
+          body: `grant_type=client_credentials${useBasic ? '' : `&client_id=client&client_secret=${formEncode(candidate)}`}`,
+        });
+        await expectWellFormed(res, 'POST');
+        expect([400, 401]).toContain(res.status);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

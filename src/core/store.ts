@@ -14,10 +14,30 @@ export const KEY = {
 /** KV keys are at most 512 bytes; longer identifiers cannot name a record. */
 export const MAX_KEY_BYTES = 512;
 
-/** Reads one KV value; an unreachable KV becomes a 503 rather than an unhandled failure. */
+/**
+ * The longest a KV read may take before the request is answered 503 (docs/storage.md). KV reads
+ * take milliseconds, or some hundreds on a cold edge location; one that takes seconds means KV is
+ * in trouble, and a caller is better served by a quick 503 and Retry-After than by a hung request.
+ */
+export const STORE_TIMEOUT_MS = 3000;
+
+/** `operation`, or a rejection once {@link STORE_TIMEOUT_MS} have passed. */
+async function bounded<T>(operation: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([operation, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads one KV value; an unreachable or stalled KV becomes a 503 rather than an unhandled failure or a hang. */
 export async function readText(kv: KVNamespace, key: string): Promise<string | null> {
   try {
-    return await kv.get(key, 'text');
+    return await bounded(kv.get(key, 'text'));
   } catch (cause) {
     throw storeUnavailable(key, cause);
   }
@@ -38,7 +58,7 @@ export async function listKeys(kv: KVNamespace, prefix: string): Promise<string[
   let cursor: string | undefined;
   try {
     do {
-      const page: KVNamespaceListResult<unknown> = await kv.list({ prefix, cursor });
+      const page: KVNamespaceListResult<unknown> = await bounded(kv.list({ prefix, cursor }));
       for (const key of page.keys) names.push(key.name);
       cursor = page.list_complete ? undefined : page.cursor;
     } while (cursor);

@@ -31,6 +31,8 @@ export interface Bindings {
   GATEWAY_FETCH_TIMEOUT_MS?: string;
   /** Lifetime in seconds of the origin assertion (default 60). */
   GATEWAY_ASSERTION_LIFETIME_SECONDS?: string;
+  /** Milliseconds the gateway waits for an origin's response headers before a 504 (default 30000). */
+  GATEWAY_ORIGIN_TIMEOUT_MS?: string;
   /** How long a signing key signs before its successor takes over (default 90d). */
   KEY_ROTATION_INTERVAL?: string;
   /** How long a new key is published before it signs (default 14d). */

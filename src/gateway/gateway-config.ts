@@ -18,6 +18,8 @@ export interface GatewayConfig {
   fetchTimeoutMs: number;
   /** Lifetime of the origin assertion, seconds. */
   assertionLifetimeSeconds: number;
+  /** Longest wait for an origin's response headers before answering 504, ms. */
+  originTimeoutMs: number;
 }
 
 function whole(setting: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -53,5 +55,6 @@ export function loadGatewayConfig(env: Bindings): GatewayConfig {
     jwksMaxAgeMs: whole('GATEWAY_JWKS_MAX_AGE_SECONDS', env.GATEWAY_JWKS_MAX_AGE_SECONDS, 3600, 0, 604_800) * 1000,
     fetchTimeoutMs: whole('GATEWAY_FETCH_TIMEOUT_MS', env.GATEWAY_FETCH_TIMEOUT_MS, 3000, 100, 30_000),
     assertionLifetimeSeconds: whole('GATEWAY_ASSERTION_LIFETIME_SECONDS', env.GATEWAY_ASSERTION_LIFETIME_SECONDS, 60, 10, 600),
+    originTimeoutMs: whole('GATEWAY_ORIGIN_TIMEOUT_MS', env.GATEWAY_ORIGIN_TIMEOUT_MS, 30_000, 100, 300_000),
   };
 }

@@ -42,6 +42,11 @@ export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
       headers.set(SCOPE_HEADER, caller.scopes.join(' '));
     }
 
+    // The wait for the origin's response headers is bounded; once they are in, the body streams
+    // for as long as it takes (a long download is not a hung origin).
+    const { originTimeoutMs } = getConfig(c.env).gateway;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), originTimeoutMs);
     let response: Response;
     try {
       response = await fetch(`${target}${incoming.search}`, {
@@ -49,10 +54,17 @@ export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
         headers,
         body: c.req.method === 'GET' || c.req.method === 'HEAD' ? null : c.req.raw.body,
         redirect: 'manual',
+        signal: abort.signal,
       });
     } catch (cause) {
-      log('error', 'gateway_origin_failed', { prefix: route.prefix, origin: route.origin, reason: cause instanceof Error ? cause.message : String(cause) });
+      const timedOut = abort.signal.aborted;
+      const reason = timedOut ? `no response headers within ${originTimeoutMs} ms` : cause instanceof Error ? cause.message : String(cause);
+      log('error', 'gateway_origin_failed', { prefix: route.prefix, origin: route.origin, reason });
+      // RFC 9110 §15.6.5: 504 when the origin did not answer in time, §15.6.3: 502 when it failed.
+      if (timedOut) throw new OAuthError('bad_gateway', 'the origin did not answer in time', { status: 504 });
       throw new OAuthError('bad_gateway', 'the origin could not be reached');
+    } finally {
+      clearTimeout(timer);
     }
     // A new Response: the fetched one's headers are immutable, and later middleware may add to them.
     return new Response(response.body, response);

@@ -90,6 +90,7 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
         GATEWAY_JWKS_MAX_AGE_SECONDS: '600',
         GATEWAY_FETCH_TIMEOUT_MS: '1500',
         GATEWAY_ASSERTION_LIFETIME_SECONDS: '30',
+        GATEWAY_ORIGIN_TIMEOUT_MS: '2500',
       }).gateway,
     ).toEqual({
       routes: expect.objectContaining({ size: 2 }),
@@ -99,6 +100,7 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
       jwksMaxAgeMs: 600_000,
       fetchTimeoutMs: 1500,
       assertionLifetimeSeconds: 30,
+      originTimeoutMs: 2500,
     });
   });
 

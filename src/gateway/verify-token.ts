@@ -93,7 +93,11 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
     try {
       const verified = await verifyForRoute(token, route, config, c.req.url, c.env.GATEHOUSE);
       payload = verified.payload;
-      if (typeof payload.client_id !== 'string') throw new TokenRejected('missing_claim', 'the token\'s "client_id" claim is invalid');
+      // RFC 9068 §2.2: client_id names the client; an empty one names nobody, and would reach the
+      // origin as an empty X-Gatehouse-Client-Id.
+      if (typeof payload.client_id !== 'string' || payload.client_id === '') {
+        throw new TokenRejected('missing_claim', 'the token\'s "client_id" claim is invalid');
+      }
       if (verified.self && (await isRevoked(c.env.GATEHOUSE, config, payload.jti as string))) {
         throw new TokenRejected('revoked', 'the token has been revoked');
       }

@@ -68,6 +68,8 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === '/__probe/sign' || url.pathname === '/__probe/verify') return probe(url);
     if (!env.ORIGIN) return new Response('no origin', { status: 404 });
-    return fetch(new Request(env.ORIGIN + url.pathname + url.search, request));
+    // The least a Worker can do to proxy: the same method, headers and body to the origin, and
+    // the origin's answer as it is.
+    return fetch(env.ORIGIN + url.pathname + url.search, { method: request.method, headers: request.headers, body: request.body });
   },
 } satisfies ExportedHandler<Env>;

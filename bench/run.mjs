@@ -41,10 +41,25 @@ const build = await buildAll(root, join(root, 'dist', 'bench'));
 
 const instances = [];
 let port = BASE_PORT;
-async function gatehouse(alg, seedOptions = {}) {
+
+/**
+ * Gateway routes to the origin: `/api` (a token with api1), `/open` (public), and more unrelated
+ * routes up to `count`, to show that matching does not grow with the number of routes.
+ */
+function gatewayRoutes(origin, count) {
+  const routes = [
+    { prefix: '/api', origin, audience: 'api1', scopes: ['api1'] },
+    { prefix: '/open', origin, public: true },
+  ];
+  for (let i = routes.length; i < count; i++) routes.push({ prefix: `/svc${i}/v1`, origin, audience: `svc${i}`, scopes: [`svc${i}`] });
+  return JSON.stringify(routes);
+}
+
+async function gatehouse(alg, { routes, ...seedOptions }) {
   const entries = await build.seed.benchEntries({ kek: BENCH_KEK, alg, ...seedOptions });
-  const instance = await startGatehouse({ build, port: port++, entries, bindings: { TOKEN_SIGNING_ALG: alg } });
+  const instance = await startGatehouse({ build, port: port++, entries, bindings: { TOKEN_SIGNING_ALG: alg, GATEWAY_ROUTES: routes } });
   instances.push(instance);
+  instance.token = JSON.parse(await expectOk(`${instance.url}/connect/token`, { method: 'POST', headers: FORM, body: tokenBody() })).access_token;
   return instance;
 }
 
@@ -59,21 +74,23 @@ const token = (instance, body = tokenBody()) => ({
   pid: instance.pid,
   load: { url: `${instance.url}/connect/token`, method: 'POST', headers: FORM, body },
 });
-const get = (instance, path) => ({ pid: instance.pid, load: { url: `${instance.url}${path}` } });
+const get = (instance, path, headers) => ({ pid: instance.pid, load: { url: `${instance.url}${path}`, headers } });
+const gateway = (instance) => get(instance, '/api/resource', { authorization: `Bearer ${instance.token}` });
 
 try {
   say('starting Miniflare instances and the origin…');
-  const rs = await gatehouse('RS256');
-  const es = await gatehouse('ES256', { wideScopes: 50 });
-  const ed = await gatehouse('EdDSA');
-  const many = await gatehouse('ES256', { extraClients: 10_000 });
   const origin = await startOrigin(port++);
+  const oneRoute = gatewayRoutes(origin.url, 2);
+  const rs = await gatehouse('RS256', { routes: oneRoute });
+  const es = await gatehouse('ES256', { routes: oneRoute, wideScopes: 50 });
+  const ed = await gatehouse('EdDSA', { routes: oneRoute });
+  const many = await gatehouse('ES256', { routes: gatewayRoutes(origin.url, 500), extraClients: 10_000 });
   const pass = await startPassThrough({ build, port: port++, origin: origin.url });
   instances.push(pass);
 
   // Every scenario must succeed before it is timed: a benchmark of error responses proves nothing.
-  for (const g of [rs, es, ed, many]) await expectOk(`${g.url}/connect/token`, { method: 'POST', headers: FORM, body: tokenBody() });
   await expectOk(`${es.url}/connect/token`, { method: 'POST', headers: FORM, body: tokenBody('wide', '') });
+  for (const g of [rs, es, many]) await expectOk(`${g.url}/api/resource`, { headers: { authorization: `Bearer ${g.token}` } });
 
   say('raw jose operations inside workerd…');
   const raw = {};
@@ -93,6 +110,10 @@ try {
     jwks: get(rs, '/.well-known/openid-configuration/jwks'),
     origin: { pid: process.pid, load: { url: `${origin.url}/api/resource` } },
     pass: get(pass, '/api/resource'),
+    open: get(es, '/open/resource'),
+    gwRs: gateway(rs),
+    gwEs: gateway(es),
+    gwMany: gateway(many),
   };
 
   say(`load: ${ROUNDS} interleaved rounds, ${SECONDS} s per scenario after a 1 s warm-up, ${CONNECTIONS} connections`);
@@ -108,9 +129,9 @@ try {
   }
 
   // Per round, the endpoint against the trivial route of the same round; then the median.
-  const summary = (key) => {
+  const summary = (key, baseKey = 'trivial') => {
     const runs = results[key];
-    const trivial = results.trivial;
+    const trivial = results[baseKey];
     return {
       rate: median(runs.map((r) => r.rate)),
       p50: median(runs.map((r) => r.p50)),
@@ -121,6 +142,8 @@ try {
     };
   };
   const s = Object.fromEntries(Object.keys(scenarios).map((k) => [k, summary(k)]));
+  // The gateway's own cost: over the plain pass-through route to the same origin.
+  const overPass = Object.fromEntries(['open', 'gwRs', 'gwEs', 'gwMany'].map((k) => [k, summary(k, 'pass')]));
 
   const rows = [
     { name: 'trivial route `GET /healthz` (the runtime itself)', ...s.trivial, marginal: 0, marginalCpu: 0 },
@@ -136,7 +159,11 @@ try {
     { name: 'discovery `GET /.well-known/openid-configuration`', ...s.discovery },
     { name: 'JWKS `GET /.well-known/openid-configuration/jwks`', ...s.jwks },
     { name: 'origin called directly (Node http, no Worker)', ...s.origin, marginal: undefined, marginalCpu: undefined, cpuNote: 'origin' },
-    { name: 'pass-through route to the origin (no verification)', ...s.pass },
+    { name: 'pass-through route to the origin (probe Worker, no verification)', ...s.pass },
+    { name: 'gateway, public route (match + proxy, no token); marginal over pass-through', ...overPass.open },
+    { name: 'gateway verify + proxy, RS256 token; marginal over pass-through', ...overPass.gwRs, reference: 'jose verify RS256', referenceUs: raw['verify RS256'], target: 1.5 },
+    { name: 'gateway verify + proxy, ES256 token; marginal over pass-through', ...overPass.gwEs, reference: 'jose verify ES256', referenceUs: raw['verify ES256'], target: 1.5 },
+    { name: 'gateway ES256, 500 routes; marginal over pass-through', ...overPass.gwMany, reference: 'gateway ES256, 1 route', ratioOf: overPass.gwEs },
   ];
   process.stdout.write(`\n${formatTable(rows)}\n\n`);
   const rawLine = Object.entries(raw).map(([op, us]) => `${op} ${us.toFixed(1)} µs`).join(', ');

@@ -37,6 +37,7 @@ export async function buildAll(root, outDir) {
     format: 'esm',
     platform: 'neutral',
     conditions: ['workerd', 'worker', 'browser'],
+    external: ['cloudflare:*'],
     target: 'es2022',
     logLevel: 'error',
   });

@@ -52,6 +52,8 @@ export async function startGatehouse({ build, port, entries, bindings = {}, insp
         modulesRoot: dirname(build.worker),
         compatibilityDate: build.compatibilityDate,
         kvNamespaces: { GATEHOUSE: 'gatehouse' },
+        // As wrangler.toml binds it: the failed-authentication limiter (docs/abuse.md).
+        durableObjects: { AUTH_LIMITER: 'AuthFailureLimiter' },
         bindings: { KEY_ENCRYPTION_KEY: BENCH_KEK, SCOPE_CLAIM_FORMAT: 'string', ...bindings },
       },
       {

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// `npm run bench:in-process -- [REV] [what,...]`: Gatehouse's own code, without the network: a
+// benchmark-only Worker (bench/in-process.ts) calls the Worker's fetch handler N times in one
+// request, and workerd's CPU time per call is read from /proc. Steadier than load figures on a
+// shared machine, and what before/after comparisons of a code change use. With REV, the checkout
+// at that git revision is measured beside the working tree, in alternation.
+// what: healthz, token, jwks, discovery (default healthz,token). IN_PROCESS_N calls per request
+// (default 2000), IN_PROCESS_ALG (default ES256).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import { buildAll } from './lib/build.mjs';
+import { HAS_TASKSET } from './lib/cannon.mjs';
+import { childPids, cpuNs } from './lib/cpu.mjs';
+import { median } from './lib/measure.mjs';
+import { BENCH_KEK } from './lib/servers.mjs';
+
+if (HAS_TASKSET && !process.env.GATEHOUSE_BENCH_PINNED) {
+  const pinned = spawnSync('taskset', ['-c', '0', process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, GATEHOUSE_BENCH_PINNED: '1' },
+  });
+  process.exit(pinned.status ?? 1);
+}
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const args = process.argv.slice(2);
+const rev = args[0] && !/^[a-z,]+$/.test(args[0]) ? args.shift() : undefined;
+const whats = (args[0] ?? 'healthz,token').split(',');
+const N = Number(process.env.IN_PROCESS_N ?? 2000);
+const ALG = process.env.IN_PROCESS_ALG ?? 'ES256';
+const ROUNDS = 5;
+
+const { seed, compatibilityDate } = await buildAll(root, join(root, 'dist', 'bench'));
+const entries = await seed.benchEntries({ kek: BENCH_KEK, alg: ALG });
+
+/** Bundles bench/in-process.ts against the sources under `checkout` and serves it. */
+async function start(checkout, name) {
+  const outDir = mkdtempSync(join(tmpdir(), `gatehouse-in-process-${name}-`));
+  await build({
+    entryPoints: [join(root, 'bench', 'in-process.ts')],
+    outfile: join(outDir, 'worker.mjs'),
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    external: ['cloudflare:*'],
+    target: 'es2022',
+    logLevel: 'error',
+    plugins: [{ name: 'checkout', setup: (b) => b.onResolve({ filter: /^\.\.\/src\// }, (a) => ({ path: join(checkout, 'src', `${a.path.slice('../src/'.length)}.ts`) })) }],
+  });
+  const known = new Set(childPids('workerd'));
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(outDir, 'worker.mjs'),
+    modulesRoot: outDir,
+    cf: false,
+    compatibilityDate,
+    kvNamespaces: ['GATEHOUSE'],
+    bindings: { KEY_ENCRYPTION_KEY: BENCH_KEK, TOKEN_SIGNING_ALG: ALG },
+    handleRuntimeStdio: (stdout, stderr) => {
+      stdout.resume();
+      stderr.resume();
+    },
+  });
+  await mf.ready;
+  const kv = await mf.getKVNamespace('GATEHOUSE');
+  for (const e of entries) await kv.put(e.key, e.value);
+  const pid = childPids('workerd').find((p) => !known.has(p));
+  return { name, mf, pid, outDir };
+}
+
+async function cpuPerCall(server, what, n) {
+  const before = cpuNs(server.pid);
+  const res = await server.mf.dispatchFetch(`http://bench/?n=${n}&what=${what}`);
+  const body = await res.json();
+  if (body.failed) throw new Error(`${server.name} ${what}: ${body.failed} of ${n} calls failed`);
+  return (cpuNs(server.pid) - before) / 1e3 / n;
+}
+
+const servers = [];
+let before;
+try {
+  if (rev) {
+    before = mkdtempSync(join(tmpdir(), 'gatehouse-rev-'));
+    execFileSync('sh', ['-c', `git -C "${root}" archive "${rev}" | tar -x -C "${before}"`]);
+    symlinkSync(join(root, 'node_modules'), join(before, 'node_modules'));
+    servers.push(await start(before, rev));
+  }
+  servers.push(await start(root, 'working tree'));
+  const results = new Map();
+  for (const what of whats) {
+    for (const s of servers) await cpuPerCall(s, what, Math.min(N, 300)); // warm-up
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
+        const key = `${s.name}\t${what}`;
+        results.set(key, [...(results.get(key) ?? []), await cpuPerCall(s, what, N)]);
+      }
+    }
+  }
+  process.stdout.write(`\nworkerd CPU µs per call (${ALG}, ${N} calls per request, median of ${ROUNDS}):\n`);
+  process.stdout.write(`| build | ${whats.join(' | ')} |\n|---|${whats.map(() => '---:').join('|')}|\n`);
+  for (const s of servers) {
+    process.stdout.write(`| ${s.name} | ${whats.map((w) => median(results.get(`${s.name}\t${w}`)).toFixed(1)).join(' | ')} |\n`);
+  }
+} finally {
+  for (const s of servers) {
+    await s.mf.dispose();
+    rmSync(s.outDir, { recursive: true, force: true });
+  }
+  if (before) rmSync(before, { recursive: true, force: true });
+}
+process.exit(0);

@@ -1,5 +1,6 @@
 import { MAX_ACCESS_TOKEN_LIFETIME } from './core/records';
 import type { Bindings } from './env';
+import { setLogLevel, type LogLevel } from './core/log';
 import { loadGatewayConfig, type GatewayConfig } from './gateway/gateway-config';
 
 /** Algorithms Gatehouse signs with; all asymmetric (RFC 9068 §2.1 forbids `none`). */
@@ -57,6 +58,8 @@ export interface Config {
   gateway: GatewayConfig;
   keyRotation: KeyRotationSettings;
   authFailures: AuthFailureSettings;
+  /** The least level of log line written. */
+  logLevel: LogLevel;
 }
 
 /** A setting is missing or malformed; the message names the setting. */
@@ -160,6 +163,7 @@ export function loadConfig(env: Bindings): Config {
     gateway,
     keyRotation: keyRotation(env, signingAlg, storeCacheSeconds, acceptanceLeewaySeconds(gateway)),
     authFailures: authFailures(env),
+    logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL, ['info', 'warn', 'error'] as const, 'info'),
   };
 }
 
@@ -181,6 +185,7 @@ export function getConfig(env: Bindings): Config {
   if (!config) {
     config = loadConfig(env);
     configs.set(env, config);
+    setLogLevel(config.logLevel);
   }
   return config;
 }

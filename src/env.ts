@@ -31,6 +31,8 @@ export interface Bindings {
   GATEWAY_FETCH_TIMEOUT_MS?: string;
   /** Lifetime in seconds of the origin assertion (default 60). */
   GATEWAY_ASSERTION_LIFETIME_SECONDS?: string;
+  /** The least level of log line written: info (default), warn or error. */
+  LOG_LEVEL?: string;
   /** Milliseconds the gateway waits for an origin's response headers before a 504 (default 30000). */
   GATEWAY_ORIGIN_TIMEOUT_MS?: string;
   /** How long a signing key signs before its successor takes over (default 90d). */

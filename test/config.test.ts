@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       },
       keyRotation: { interval: 90 * 86400, propagation: 14 * 86400, retention: 31 * 86400, alg: 'RS256' },
       authFailures: { perClientIp: 10, perIp: 50, windowSeconds: 300 },
+      logLevel: 'info',
     });
   });
 
@@ -51,6 +52,7 @@ describe('loadConfig', () => {
         AUTH_FAILURE_LIMIT: '3',
         AUTH_FAILURE_LIMIT_PER_IP: '20',
         AUTH_FAILURE_WINDOW: '15m',
+        LOG_LEVEL: 'warn',
       }),
     ).toEqual({
       issuer: 'https://auth.example.com',
@@ -60,6 +62,7 @@ describe('loadConfig', () => {
       keyEncryptionKey: 'k',
       keyRotation: { interval: 30 * 86400, propagation: 36 * 3600, retention: 2592301, alg: 'EdDSA' },
       authFailures: { perClientIp: 3, perIp: 20, windowSeconds: 900 },
+      logLevel: 'warn',
       gateway: expect.any(Object),
     });
   });
@@ -68,6 +71,7 @@ describe('loadConfig', () => {
     expect(problem({ TOKEN_SIGNING_ALG: 'HS256' })).toBe('TOKEN_SIGNING_ALG must be one of RS256, PS256, ES256, EdDSA; got "HS256"');
     expect(problem({ TOKEN_SIGNING_ALG: 'none' })).toBe('TOKEN_SIGNING_ALG must be one of RS256, PS256, ES256, EdDSA; got "none"');
     expect(problem({ SCOPE_CLAIM_FORMAT: 'csv' })).toBe('SCOPE_CLAIM_FORMAT must be one of string, array; got "csv"');
+    expect(problem({ LOG_LEVEL: 'debug' })).toBe('LOG_LEVEL must be one of info, warn, error; got "debug"');
     expect(problem({ STORE_CACHE_SECONDS: '-1' })).toBe('STORE_CACHE_SECONDS must be a whole number of seconds; got "-1"');
     expect(problem({ ISSUER: 'auth.example.com' })).toBe('ISSUER must be an absolute https URL; got "auth.example.com"');
     expect(problem({ ISSUER: 'http://auth.example.com' })).toBe('ISSUER must use https (http only for localhost); got "http://auth.example.com"');

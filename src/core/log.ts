@@ -26,6 +26,20 @@ export type LogEvent =
 
 const SENSITIVE = /secret|password|token|hash|assertion|private|authorization|^d$|^k$/i;
 
+export type LogLevel = 'info' | 'warn' | 'error';
+
+const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2 };
+let threshold = RANK.info;
+
+/**
+ * The least level written, from the `LOG_LEVEL` setting (src/config.ts sets it when it loads the
+ * configuration). Lines below it cost nothing: a `console.log` is dear in workerd, about as much
+ * as an ES256 signature and more (docs/configuration.md gives the figure).
+ */
+export function setLogLevel(level: LogLevel): void {
+  threshold = RANK[level];
+}
+
 function redact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) out[key] = SENSITIVE.test(key) ? '[redacted]' : value;
@@ -33,7 +47,8 @@ function redact(fields: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Writes one JSON log line for an event. */
-export function log(level: 'info' | 'warn' | 'error', event: LogEvent, fields: Record<string, unknown> = {}): void {
+export function log(level: LogLevel, event: LogEvent, fields: Record<string, unknown> = {}): void {
+  if (RANK[level] < threshold) return;
   const line = JSON.stringify({ level, event, time: new Date().toISOString(), ...redact(fields) });
   if (level === 'error') console.error(line);
   else if (level === 'warn') console.warn(line);

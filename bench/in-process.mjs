@@ -4,7 +4,8 @@
 // request, and workerd's CPU time per call is read from /proc. Steadier than load figures on a
 // shared machine, and what before/after comparisons of a code change use. With REV, the checkout
 // at that git revision is measured beside the working tree, in alternation.
-// what: healthz, token, jwks, discovery (default healthz,token). IN_PROCESS_N calls per request
+// what: healthz, token, jwks, discovery, gateway (verify + proxy to a local origin), open (a public
+// gateway route) (default healthz,token). IN_PROCESS_N calls per request
 // (default 2000), IN_PROCESS_ALG (default ES256).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { buildAll } from './lib/build.mjs';
 import { HAS_TASKSET } from './lib/cannon.mjs';
 import { childPids, cpuNs } from './lib/cpu.mjs';
 import { median } from './lib/measure.mjs';
-import { BENCH_KEK } from './lib/servers.mjs';
+import { BENCH_KEK, startOrigin } from './lib/servers.mjs';
 
 if (HAS_TASKSET && !process.env.GATEHOUSE_BENCH_PINNED) {
   const pinned = spawnSync('taskset', ['-c', '0', process.execPath, ...process.argv.slice(1)], {
@@ -36,6 +37,11 @@ const ALG = process.env.IN_PROCESS_ALG ?? 'ES256';
 const ROUNDS = 5;
 
 const { seed, compatibilityDate } = await buildAll(root, join(root, 'dist', 'bench'));
+const origin = await startOrigin(Number(process.env.BENCH_PORT ?? 18400) + 80);
+const routes = JSON.stringify([
+  { prefix: '/api', origin: origin.url, audience: 'api1', scopes: ['api1'] },
+  { prefix: '/open', origin: origin.url, public: true },
+]);
 const entries = await seed.benchEntries({ kek: BENCH_KEK, alg: ALG });
 
 /** Bundles bench/in-process.ts against the sources under `checkout` and serves it. */
@@ -61,7 +67,7 @@ async function start(checkout, name) {
     cf: false,
     compatibilityDate,
     kvNamespaces: ['GATEHOUSE'],
-    bindings: { KEY_ENCRYPTION_KEY: BENCH_KEK, TOKEN_SIGNING_ALG: ALG },
+    bindings: { KEY_ENCRYPTION_KEY: BENCH_KEK, TOKEN_SIGNING_ALG: ALG, GATEWAY_ROUTES: routes },
     handleRuntimeStdio: (stdout, stderr) => {
       stdout.resume();
       stderr.resume();

@@ -18,7 +18,9 @@ const CODES_BY_STATUS: Record<number, readonly string[]> = {
   403: ['insufficient_scope', 'access_denied'],
   404: ['not_found'],
   405: ['method_not_allowed'],
+  409: ['conflict'],
   413: ['invalid_request'],
+  415: ['unsupported_media_type'],
   429: ['too_many_requests'],
 };
 
@@ -218,7 +220,7 @@ export async function expectWellFormed(res: Response, method: string, sent: read
   expect(res.status, `status ${res.status}`).toBeLessThan(500);
   const text = await res.text();
   expectNoEcho(text, res.headers, sent);
-  if (res.status < 400) return method === 'HEAD' ? undefined : JSON.parse(text);
+  if (res.status < 400) return method === 'HEAD' || text === '' ? undefined : JSON.parse(text);
   expect(res.headers.get('Content-Type')).toBe('application/json');
   expect(res.headers.get('Cache-Control')).toBe('no-store');
   if (method === 'HEAD') return undefined;

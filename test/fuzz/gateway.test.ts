@@ -4,11 +4,11 @@ import { ORIGIN } from '../helpers/fixtures';
 import { callWith, issuedToken, newProbe, now, originSaw, seedWithKey, sign, type Echo, type RingKey } from '../helpers/gateway';
 import { captureLogs, expectCleanLogs, expectWellFormed, extraHeaders, forgedJwt, method, SECRET_MARKER } from './hostile';
 
-// The routes of vitest.config.ts, and what each one demands of a token (all want aud api1).
-const ROUTES: Record<string, { scopes: string[]; any?: boolean; methods?: string[]; public?: boolean; forwardsAuthorization?: boolean }> = {
+// The routes of vitest.config.ts, and what each one demands of a token (aud api1 unless said).
+const ROUTES: Record<string, { scopes: string[]; any?: boolean; audiences?: string[]; methods?: string[]; public?: boolean; forwardsAuthorization?: boolean }> = {
   '/api/admin': { scopes: ['api1', 'admin'] },
   '/api': { scopes: ['api1'] },
-  '/any': { scopes: ['read', 'api1'], any: true },
+  '/any': { scopes: ['read', 'api1'], any: true, audiences: ['api2', 'api1'] },
   '/readonly': { scopes: [], methods: ['GET', 'HEAD'] },
   '/fwd': { scopes: [], forwardsAuthorization: true },
   '/public': { scopes: [], public: true },
@@ -56,7 +56,7 @@ function shouldPass(route: (typeof ROUTES)[string], claims: Record<string, unkno
     claims.iss === ORIGIN &&
     // RFC 7515 §4.1.9: typ compares case-insensitively, with or without the application/ prefix.
     ['at+jwt', 'application/at+jwt'].includes(typ.toLowerCase()) &&
-    aud.includes('api1') &&
+    (route.audiences ?? ['api1']).some((a) => aud.includes(a)) &&
     typeof claims.client_id === 'string' &&
     claims.client_id !== '' &&
     typeof claims.jti === 'string' &&

@@ -4,23 +4,18 @@
 // by side and loaded in alternation, each round beside the trivial route of the same build.
 // Prints each build's median rate and marginal cost per request. Endpoints: token-rs256 (default),
 // token-es256, token-eddsa, jwks, discovery.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAll, buildWorker } from './lib/build.mjs';
-import { cannon, HAS_TASKSET } from './lib/cannon.mjs';
+import { cannon, pinServerSide } from './lib/cannon.mjs';
 import { marginalUs } from './lib/measure.mjs';
 import { BENCH_KEK, startGatehouse } from './lib/servers.mjs';
 
-if (HAS_TASKSET && !process.env.GATEHOUSE_BENCH_PINNED) {
-  const pinned = spawnSync('taskset', ['-c', '0', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, GATEHOUSE_BENCH_PINNED: '1' },
-  });
-  process.exit(pinned.status ?? 1);
-}
+// Server side (workerd and the origin) on core 0, the load generator on core 1.
+pinServerSide();
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const [rev, endpoint = 'token-rs256', roundsArg = '5'] = process.argv.slice(2);

@@ -7,26 +7,21 @@
 // what: healthz, token, jwks, discovery, gateway (verify + proxy to a local origin), open (a public
 // gateway route) (default healthz,token). IN_PROCESS_N calls per request
 // (default 2000), IN_PROCESS_ALG (default ES256).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForWorkerd } from '../scripts/lib/build-tools.mjs';
 import { Miniflare } from 'miniflare';
 import { buildAll } from './lib/build.mjs';
-import { HAS_TASKSET } from './lib/cannon.mjs';
+import { pinServerSide } from './lib/cannon.mjs';
 import { childPids, cpuNs } from './lib/cpu.mjs';
 import { median } from './lib/measure.mjs';
 import { BENCH_KEK, startOrigin } from './lib/servers.mjs';
 
-if (HAS_TASKSET && !process.env.GATEHOUSE_BENCH_PINNED) {
-  const pinned = spawnSync('taskset', ['-c', '0', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, GATEHOUSE_BENCH_PINNED: '1' },
-  });
-  process.exit(pinned.status ?? 1);
-}
+// Server side (workerd and the origin) on core 0, the load generator on core 1.
+pinServerSide();
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
@@ -47,16 +42,7 @@ const entries = await seed.benchEntries({ kek: BENCH_KEK, alg: ALG });
 /** Bundles bench/in-process.ts against the sources under `checkout` and serves it. */
 async function start(checkout, name) {
   const outDir = mkdtempSync(join(tmpdir(), `gatehouse-in-process-${name}-`));
-  await build({
-    entryPoints: [join(root, 'bench', 'in-process.ts')],
-    outfile: join(outDir, 'worker.mjs'),
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    external: ['cloudflare:*'],
-    target: 'es2022',
-    logLevel: 'error',
+  await bundleForWorkerd(join(root, 'bench', 'in-process.ts'), join(outDir, 'worker.mjs'), {
     plugins: [{ name: 'checkout', setup: (b) => b.onResolve({ filter: /^\.\.\/src\// }, (a) => ({ path: join(checkout, 'src', `${a.path.slice('../src/'.length)}.ts`) })) }],
   });
   const known = new Set(childPids('workerd'));

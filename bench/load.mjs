@@ -5,21 +5,15 @@
 //
 // Settings (environment): LOAD_SECONDS (default 30), LOAD_CONNECTIONS per stream (default 64),
 // LOAD_ALG (default RS256, the production default), BENCH_PORT (default 18400; uses +60…+62).
-import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { buildAll } from './lib/build.mjs';
-import { cannon, HAS_TASKSET } from './lib/cannon.mjs';
+import { cannon, HAS_TASKSET, pinServerSide } from './lib/cannon.mjs';
 import { BENCH_KEK, startGatehouse, startOrigin } from './lib/servers.mjs';
 
-if (HAS_TASKSET && !process.env.GATEHOUSE_BENCH_PINNED) {
-  const pinned = spawnSync('taskset', ['-c', '0', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, GATEHOUSE_BENCH_PINNED: '1' },
-  });
-  process.exit(pinned.status ?? 1);
-}
+// Server side (workerd and the origin) on core 0, the load generator on core 1.
+pinServerSide();
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);

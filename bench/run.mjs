@@ -6,23 +6,16 @@
 // Settings (environment): BENCH_SECONDS per measured scenario (default 3), BENCH_ROUNDS of every
 // scenario, interleaved (default 2), BENCH_CONNECTIONS (default 10), BENCH_PORT, the first of the
 // loopback ports used (default 18400).
-import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAll } from './lib/build.mjs';
-import { cannon, HAS_TASKSET } from './lib/cannon.mjs';
+import { cannon, HAS_TASKSET, pinServerSide } from './lib/cannon.mjs';
 import { marginalUs, median, rawCostUs } from './lib/measure.mjs';
 import { BENCH_KEK, startGatehouse, startOrigin, startPassThrough } from './lib/servers.mjs';
 import { formatTable } from './lib/table.mjs';
 
 // Server side (workerd and the origin) on core 0, the load generator on core 1.
-if (HAS_TASKSET && !process.env.GATEHOUSE_BENCH_PINNED) {
-  const pinned = spawnSync('taskset', ['-c', '0', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, GATEHOUSE_BENCH_PINNED: '1' },
-  });
-  process.exit(pinned.status ?? 1);
-}
+pinServerSide();
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);

@@ -9,15 +9,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleForNode, WRANGLER_ENV as env } from './lib/build-tools.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const env = {
-  ...process.env,
-  WRANGLER_SEND_METRICS: 'false',
-  WRANGLER_HIDE_BANNER: 'true',
-  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-};
 const port = process.env.PORT ?? '8787';
 const demoPort = process.env.DEMO_ORIGIN_PORT ?? String(Number(port) + 1);
 
@@ -50,16 +44,7 @@ if (demoPort !== '8788' && !extra.some((r) => r?.prefix === '/weatherforecast'))
 const passExtra = extraFromEnv.length > 0 || demoPort !== '8788';
 
 const demoOrigin = join(root, 'node_modules', '.cache', 'gatehouse', 'demo-origin.mjs');
-await build({
-  entryPoints: [join(root, 'examples', 'demo-origin', 'server.ts')],
-  outfile: demoOrigin,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'error',
-});
+await bundleForNode(join(root, 'examples', 'demo-origin', 'server.ts'), demoOrigin);
 const demo = spawn(process.execPath, [demoOrigin], {
   cwd: root,
   env: { ...env, DEMO_ORIGIN_PORT: demoPort, GATEHOUSE_ISSUER: `http://127.0.0.1:${port}` },

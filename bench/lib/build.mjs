@@ -5,17 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { bundleForNode, bundleForWorkerd, WRANGLER_ENV } from '../../scripts/lib/build-tools.mjs';
 
 const run = promisify(execFile);
-
-/** Offline and quiet wrangler: no telemetry, update check or Request.cf download. */
-export const WRANGLER_ENV = {
-  ...process.env,
-  WRANGLER_SEND_METRICS: 'false',
-  WRANGLER_HIDE_BANNER: 'true',
-  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-};
 
 /** Bundles the Worker of the checkout at `root` as `wrangler deploy` would; returns its path. */
 export async function buildWorker(root, outDir, wrangler = join(root, 'node_modules', '.bin', 'wrangler')) {
@@ -30,28 +22,9 @@ export async function buildWorker(root, outDir, wrangler = join(root, 'node_modu
 export async function buildAll(root, outDir) {
   const worker = await buildWorker(root, join(outDir, 'worker'));
   const probe = join(outDir, 'probe.mjs');
-  await build({
-    entryPoints: [join(root, 'bench', 'probe.ts')],
-    outfile: probe,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    external: ['cloudflare:*'],
-    target: 'es2022',
-    logLevel: 'error',
-  });
+  await bundleForWorkerd(join(root, 'bench', 'probe.ts'), probe);
   const seedFile = join(outDir, 'seed.mjs');
-  await build({
-    entryPoints: [join(root, 'bench', 'seed.ts')],
-    outfile: seedFile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  await bundleForNode(join(root, 'bench', 'seed.ts'), seedFile);
   const toml = await readFile(join(root, 'wrangler.toml'), 'utf8');
   const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
   if (!compatibilityDate) throw new Error('wrangler.toml has no compatibility_date');

@@ -12,6 +12,19 @@ export const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0;
 export const LOAD_CORE = '1';
 
 /**
+ * Re-runs the calling script pinned to core 0 (where the server side it starts will run), and
+ * exits with its status; returns at once in the pinned run, or where `taskset` is missing.
+ */
+export function pinServerSide() {
+  if (!HAS_TASKSET || process.env.GATEHOUSE_BENCH_PINNED) return;
+  const pinned = spawnSync('taskset', ['-c', '0', process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, GATEHOUSE_BENCH_PINNED: '1' },
+  });
+  process.exit(pinned.status ?? 1);
+}
+
+/**
  * Loads a URL for `duration` seconds (after a warm-up of `warmupSeconds`, default 1) and returns
  * the summary: total requests, rate, p50/p99 latency in ms, status families, errors, timeouts,
  * and, when `serverPid` is given, that process's CPU time per measured request in µs.

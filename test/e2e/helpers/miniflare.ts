@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
+import { WRANGLER_ENV } from '../../../src/cli/wrangler-env';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -23,7 +24,7 @@ export async function startBundledWorker(port: number, bindings: Record<string, 
   const outDir = await mkdtemp(join(tmpdir(), 'gatehouse-bundle-'));
   await run(join(root, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '--outdir', outDir], {
     cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+    env: WRANGLER_ENV,
   });
   const mf = new Miniflare({
     host: '127.0.0.1',

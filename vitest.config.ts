@@ -20,6 +20,8 @@ const TEST_GATEWAY_ROUTES = [
 
 export default defineConfig({
   test: {
+    // Many tests provoke the log lines of failures on purpose; print console output of failed tests only.
+    silent: 'passed-only',
     projects: [
       {
         // Unit and integration tests, inside the Workers runtime against real KV bindings.

@@ -42,13 +42,17 @@ function tooMany(retryAfter: number): OAuthError {
   });
 }
 
+function limiterAvailable(env: Bindings): boolean {
+  if (env.AUTH_LIMITER) return true;
+  if (!missingReported) log('warn', 'auth_limiter_unavailable', { reason: 'the AUTH_LIMITER binding is missing' });
+  missingReported = true;
+  return false;
+}
+
+// Made only when the limiter is asked: naming a Durable Object hashes the name, and the success
+// path of a caller found clean moments ago does not ask.
 function limiterOf(env: Bindings, ip: string) {
-  if (!env.AUTH_LIMITER) {
-    if (!missingReported) log('warn', 'auth_limiter_unavailable', { reason: 'the AUTH_LIMITER binding is missing' });
-    missingReported = true;
-    return undefined;
-  }
-  return env.AUTH_LIMITER.get(env.AUTH_LIMITER.idFromName(ip));
+  return env.AUTH_LIMITER!.get(env.AUTH_LIMITER!.idFromName(ip));
 }
 
 /**
@@ -79,14 +83,13 @@ export async function withFailureLimits<T>(
     log('warn', 'client_auth_limited', { client_id: clientId.slice(0, 100), ip, retry_after: known - now });
     throw tooMany(known - now);
   }
-  const limiter = limiterOf(env, ip);
-  if (!limiter) return verify();
+  if (!limiterAvailable(env)) return verify();
 
   const limits = config.authFailures;
-  const status: Promise<number> =
+  const status: Promise<number> | undefined =
     (cleanUntil.get(pair) ?? 0) > now
-      ? Promise.resolve(0)
-      : limiter.status(clientId, now, limits).then(
+      ? undefined
+      : limiterOf(env, ip).status(clientId, now, limits).then(
           (retryAfter) => {
             if (retryAfter === 0) remember(cleanUntil, pair, now + CLEAN_SECONDS);
             return retryAfter;
@@ -106,7 +109,7 @@ export async function withFailureLimits<T>(
     cleanUntil.delete(pair);
     let verdict;
     try {
-      verdict = await limiter.fail(clientId, now, limits);
+      verdict = await limiterOf(env, ip).fail(clientId, now, limits);
     } catch (cause) {
       log('error', 'auth_limiter_unavailable', { reason: cause instanceof Error ? cause.message : String(cause) });
       throw error;
@@ -118,7 +121,7 @@ export async function withFailureLimits<T>(
     }
     throw error;
   }
-  const retryAfter = await status;
+  const retryAfter = status === undefined ? 0 : await status;
   if (retryAfter > 0) {
     remember(refusedUntil, pair, now + retryAfter);
     log('warn', 'client_auth_limited', { client_id: clientId.slice(0, 100), ip, retry_after: retryAfter });

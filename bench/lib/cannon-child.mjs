@@ -7,10 +7,16 @@ const { warmupSeconds = 1, ...options } = JSON.parse(process.argv[2]);
 
 // autocannon's own histogram keeps whole milliseconds; sub-millisecond latencies need the
 // per-response times it also reports.
-function once(opts, latencies) {
+function once(opts, latencies, errorCodes) {
   return new Promise((resolve, reject) => {
     const instance = autocannon(opts, (error, result) => (error ? reject(error) : resolve(result)));
     if (latencies) instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+    if (errorCodes) {
+      instance.on('reqError', (error) => {
+        const code = error?.code ?? error?.message ?? 'unknown';
+        errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+      });
+    }
   });
 }
 
@@ -21,7 +27,8 @@ function percentile(sorted, p) {
 if (warmupSeconds > 0) await once({ ...options, duration: warmupSeconds });
 process.stderr.write('measuring\n');
 const latencies = [];
-const result = await once(options, latencies);
+const errorCodes = {};
+const result = await once(options, latencies, errorCodes);
 const sorted = Float64Array.from(latencies).sort();
 process.stdout.write(
   JSON.stringify({
@@ -33,6 +40,7 @@ process.stdout.write(
     max: sorted[sorted.length - 1],
     status: { '1xx': result['1xx'], '2xx': result['2xx'], '3xx': result['3xx'], '4xx': result['4xx'], '5xx': result['5xx'] },
     errors: result.errors,
+    errorCodes,
     timeouts: result.timeouts,
     resets: result.resets ?? 0,
   }),

@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes';
 import type { AppEnv } from './env';
-import { OAuthError } from './errors';
 import { forwardToOrigin } from './gateway/proxy';
 import { matchRoute } from './gateway/match-route';
 import { verifyToken } from './gateway/verify-token';
@@ -36,9 +35,6 @@ export const app = new Hono<AppEnv>()
   // loads, so one handler dispatches them through its own index (src/gateway/route-table.ts).
   .all('*', matchRoute(), verifyToken(), forwardToOrigin());
 
-app.notFound(() => {
-  throw new OAuthError('not_found', 'no such endpoint');
-});
 app.onError(renderError);
 
 export default {

@@ -7,12 +7,13 @@ import { isRevoked } from '../core/revocation';
 import { fromJoseError, TokenRejected, typeAccepted, verifyLocalToken } from '../core/verify-token';
 import { OAuthError } from '../errors';
 import { issuerFor } from '../oauth/issuer';
-import { bearerChallenge, bearerToken } from './bearer';
+import { bearerChallenge, bearerToken } from '../http/bearer';
 import type { GatewayEnv } from './context';
 import type { GatewayConfig } from './gateway-config';
 import { ASYMMETRIC_ALGS, RemoteIssuer } from './remote-issuer';
 import { SELF_ISSUER, type GatewayRoute } from './routes';
-import { scopesSatisfy, tokenScopes } from './scopes';
+import { tokenScopes } from '../core/token-scopes';
+import { scopesSatisfy } from './scopes';
 
 const remoteIssuers = new WeakMap<GatewayConfig, Map<string, RemoteIssuer>>();
 

@@ -62,7 +62,7 @@ export function readCredentials(request: Request, form: ReadonlyMap<string, stri
 }
 
 /** Checks presented credentials against the client store; every failure is the same `invalid_client`. */
-export async function verifyClient(presented: PresentedCredentials, kv: KVNamespace, config: Config): Promise<ClientRecord> {
+async function verifyClient(presented: PresentedCredentials, kv: KVNamespace, config: Config): Promise<ClientRecord> {
   const client = await findClient(kv, config, presented.clientId);
   const matches = await verifyClientSecret(client ?? DUMMY_SECRETS, presented.secret);
   if (!client) throw presented.fail('unknown client');

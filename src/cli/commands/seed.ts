@@ -1,10 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { importRecords } from '../../admin/import-records';
+import type { ImportBundle } from '../../admin/operations';
 import { ConfigError, loadConfig } from '../../config';
 import { KEY } from '../../core/store';
 import { UsageError, type CommandSpec } from '../command';
 import { ensureLocalKeyEncryptionKey } from '../dev-vars';
 import { openLocalState } from '../local-state';
-import { ensureSigningKey, seedEntries } from '../seed';
+import { ensureSigningKey } from '../seed';
 
 /** `gatehouse seed [file]`: what `npm start` runs first. */
 export const seedCommand: CommandSpec = {
@@ -26,17 +29,26 @@ KEY_ENCRYPTION_KEY is created in .dev.vars on first use.`,
       throw error;
     }
     const cwd = process.cwd();
-    const entries = await seedEntries(resolve(cwd, ctx.args[0] ?? 'examples/seed.json'));
+    const file = resolve(cwd, ctx.args[0] ?? 'examples/seed.json');
+    let bundle: ImportBundle;
+    try {
+      bundle = JSON.parse(await readFile(file, 'utf8')) as ImportBundle;
+    } catch (error) {
+      throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const kek = await ensureLocalKeyEncryptionKey(cwd);
     const state = await openLocalState(cwd);
     try {
       const kv = state.env.GATEHOUSE;
+      // The same validation and writing as `gatehouse import`; a seed replaces records of the same names.
+      const imported = await importRecords(kv, bundle, true, () => {});
+      const records = Object.values(imported.created).flat().length + Object.values(imported.replaced).flat().length;
       const ring = await ensureSigningKey(await kv.get(KEY.keyRing), kek, signingAlg);
-      if (ring) entries.push({ key: KEY.keyRing, value: JSON.stringify(ring.ring) });
-      await Promise.all(entries.map((e) => kv.put(e.key, e.value)));
-      let text = `seeded ${entries.length} record(s) into local state`;
+      if (ring) await kv.put(KEY.keyRing, JSON.stringify(ring.ring));
+      let text = `seeded ${records} record(s) into local state`;
       if (ring) text += ring.replaced ? '; the old key ring did not match KEY_ENCRYPTION_KEY and was replaced' : '; created a signing key';
-      ctx.print(`${text}\n`, { records: entries.length, signingKey: ring ? (ring.replaced ? 'replaced' : 'created') : 'kept' });
+      for (const warning of imported.warnings) text += `\nwarning: ${warning}`;
+      ctx.print(`${text}\n`, { records, warnings: imported.warnings, signingKey: ring ? (ring.replaced ? 'replaced' : 'created') : 'kept' });
     } finally {
       await state.close();
     }

@@ -109,16 +109,19 @@ describe('faults: the origin behind the gateway', () => {
     expect(await res.text()).toBe('part0;part1;part2;part3;part4;part5;part6;part7;done');
   });
 
-  it('ends, without hanging, a response whose origin resets the connection mid-body', async () => {
+  it('ends, without hanging, a response whose origin resets the connection mid-body, as an error the client sees', async () => {
     const started = Date.now();
-    const outcome = await fetch(`${worker.url}/cut/x`, { signal: AbortSignal.timeout(10_000) })
+    // Identity encoding: with gzip accepted, Miniflare compresses text the way Cloudflare's edge
+    // does, and ends a cut compressed body with a clean final chunk before closing the connection,
+    // which hides the cut from the HTTP framing this test checks.
+    const outcome = await fetch(`${worker.url}/cut/x`, { headers: { 'Accept-Encoding': 'identity' }, signal: AbortSignal.timeout(10_000) })
       .then((res) => res.text())
       .then(
         (text) => `body of ${text.length} bytes`,
         () => 'error',
       );
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(outcome).not.toBe('body of 1000 bytes');
+    expect(outcome).toBe('error');
   });
 
   it('keeps answering after all of that', async () => {

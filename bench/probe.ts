@@ -4,6 +4,8 @@
  *
  * - `GET /__probe/sign?alg=ES256&n=500` signs n access-token-shaped JWTs with jose;
  * - `GET /__probe/verify?alg=ES256&n=500` verifies one such JWT n times;
+ * - `GET /__probe/empty` answers at once, and `GET /__probe/log` does the same after writing one
+ *   log line shaped like Gatehouse's `token_issued`: what one log line costs a request in workerd;
  * - any other path is passed through to `ORIGIN` unchanged: the plain pass-through route that the
  *   gateway's verify-and-proxy is measured against.
  *
@@ -67,6 +69,11 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === '/__probe/sign' || url.pathname === '/__probe/verify') return probe(url);
+    if (url.pathname === '/__probe/empty') return new Response('ok');
+    if (url.pathname === '/__probe/log') {
+      console.log(JSON.stringify({ level: 'info', event: 'token_issued', time: new Date().toISOString(), client_id: 'client', scope: 'api1' }));
+      return new Response('ok');
+    }
     if (!env.ORIGIN) return new Response('no origin', { status: 404 });
     // The least a Worker can do to proxy: the same method, headers and body to the origin, and
     // the origin's answer as it is.

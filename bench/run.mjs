@@ -105,6 +105,8 @@ try {
     jwks: get(rs, '/.well-known/openid-configuration/jwks'),
     origin: { pid: process.pid, load: { url: `${origin.url}/api/resource` } },
     pass: get(pass, '/api/resource'),
+    probeEmpty: get(pass, '/__probe/empty'),
+    probeLog: get(pass, '/__probe/log'),
     open: get(es, '/open/resource'),
     gwRs: gateway(rs),
     gwEs: gateway(es),
@@ -139,6 +141,8 @@ try {
   const s = Object.fromEntries(Object.keys(scenarios).map((k) => [k, summary(k)]));
   // The gateway's own cost: over the plain pass-through route to the same origin.
   const overPass = Object.fromEntries(['open', 'gwRs', 'gwEs', 'gwMany'].map((k) => [k, summary(k, 'pass')]));
+  // What the runtime charges a request for writing one log line, apart from Gatehouse's code.
+  const logLine = summary('probeLog', 'probeEmpty');
 
   const rows = [
     { name: 'trivial route `GET /healthz` (the runtime itself)', ...s.trivial, marginal: 0, marginalCpu: 0 },
@@ -152,6 +156,7 @@ try {
     { name: 'token ES256, 10,000 clients in KV', ...s.es256Many, reference: 'token ES256, 1 client', ratioOf: s.es256 },
     { name: 'token ES256, 50 scopes in the token', ...s.es256Wide, reference: 'token ES256, 1 scope', ratioOf: s.es256 },
     { name: 'token ES256 with `LOG_LEVEL=warn` (no per-token log line)', ...s.es256Quiet, reference: 'jose sign ES256', referenceUs: raw['sign ES256'], target: 2 },
+    { name: 'one log line in a request (probe Worker: `console.log` then answer; marginal over the same route without it)', ...logLine },
     { name: 'discovery `GET /.well-known/openid-configuration`', ...s.discovery },
     { name: 'JWKS `GET /.well-known/openid-configuration/jwks`', ...s.jwks },
     { name: 'origin called directly (Node http, no Worker)', ...s.origin, marginal: undefined, marginalCpu: undefined, cpuNote: 'origin' },

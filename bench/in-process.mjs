@@ -5,8 +5,9 @@
 // shared machine, and what before/after comparisons of a code change use. With REV, the checkout
 // at that git revision is measured beside the working tree, in alternation.
 // what: healthz, token, jwks, discovery, gateway (verify + proxy to a local origin), open (a public
-// gateway route) (default healthz,token). IN_PROCESS_N calls per request
-// (default 2000), IN_PROCESS_ALG (default ES256).
+// gateway route) (default healthz,token); and signing and verification in layers: signraw,
+// signjose, mint, verifyraw, verifyjose, verifyown (bench/in-process.ts says what each is).
+// IN_PROCESS_N calls per request (default 2000), IN_PROCESS_ALG (default ES256).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';

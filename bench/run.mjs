@@ -4,7 +4,7 @@
 // from the same run, so the ratios hold on a noisy machine; absolute rates depend on the machine.
 //
 // Settings (environment): BENCH_SECONDS per measured scenario (default 3), BENCH_ROUNDS of every
-// scenario, interleaved (default 2), BENCH_CONNECTIONS (default 10), BENCH_PORT, the first of the
+// scenario, interleaved (default 3: the median of three survives one disturbed round), BENCH_CONNECTIONS (default 10), BENCH_PORT, the first of the
 // loopback ports used (default 18400).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ pinServerSide();
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const BASE_PORT = Number(process.env.BENCH_PORT ?? 18400);
 const started = Date.now();

@@ -9,7 +9,8 @@ const ratioText = (value, target) => (value === undefined ? '' : `${fmt(value, 2
 
 /**
  * Rows: `{ name, rate, p50, p99, marginal, cpu, marginalCpu }`, and either `reference` with
- * `referenceUs` (a raw operation: ratio = marginal / referenceUs) or `reference` with `ratioOf`
+ * `referenceUs` (a raw operation: ratio = marginal / referenceUs, unless `ratios` gives the
+ * ratios already, as medians of per-round ratios) or `reference` with `ratioOf`
  * (another row: ratio = marginal / its marginal); `target` is the highest ratio allowed.
  * Both ratios are given: from the wall-clock marginal and from the CPU marginal.
  */
@@ -23,8 +24,8 @@ export function formatTable(rows) {
     let cpu;
     let reference = r.reference ?? '';
     if (r.referenceUs !== undefined) {
-      wall = r.marginal / r.referenceUs;
-      cpu = r.marginalCpu / r.referenceUs;
+      wall = r.ratios?.wall ?? r.marginal / r.referenceUs;
+      cpu = r.ratios?.cpu ?? r.marginalCpu / r.referenceUs;
       reference = `${reference} (${fmt(r.referenceUs, 1)} µs)${r.target === undefined ? '' : `, target ≤ ${r.target}×`}`;
     } else if (r.ratioOf) {
       wall = r.marginal / r.ratioOf.marginal;

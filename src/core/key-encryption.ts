@@ -4,29 +4,26 @@ import { fromBase64, toBase64 } from './encoding';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-let imported: { secret: string; key: Promise<CryptoKey> } | undefined;
+// The imported key, never a pending import (a promise is tied to the request that made it).
+let imported: { secret: string; key: CryptoKey } | undefined;
 
 /**
  * The AES-256-GCM key that wraps private signing keys at rest, imported once per isolate from the
  * `KEY_ENCRYPTION_KEY` secret (base64 of 32 bytes). Missing or malformed, it is a clear error:
  * Gatehouse never falls back to signing with a throwaway key that nobody could verify later.
  */
-export function importKeyEncryptionKey(secret: string | undefined): Promise<CryptoKey> {
+export async function importKeyEncryptionKey(secret: string | undefined): Promise<CryptoKey> {
   if (!secret) {
-    return Promise.reject(
-      new OAuthError('server_error', 'signing is unavailable: KEY_ENCRYPTION_KEY is not set', {
-        logDetail: 'set the KEY_ENCRYPTION_KEY secret (base64 of 32 random bytes); see docs/keys.md',
-      }),
-    );
+    throw new OAuthError('server_error', 'signing is unavailable: KEY_ENCRYPTION_KEY is not set', {
+      logDetail: 'set the KEY_ENCRYPTION_KEY secret (base64 of 32 random bytes); see docs/keys.md',
+    });
   }
   if (imported?.secret === secret) return imported.key;
   const bytes = fromBase64(secret);
   if (!bytes || bytes.length !== 32) {
-    return Promise.reject(
-      new OAuthError('server_error', 'signing is unavailable: KEY_ENCRYPTION_KEY must be base64 of 32 bytes'),
-    );
+    throw new OAuthError('server_error', 'signing is unavailable: KEY_ENCRYPTION_KEY must be base64 of 32 bytes');
   }
-  const key = crypto.subtle.importKey('raw', bytes, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const key = await crypto.subtle.importKey('raw', bytes, 'AES-GCM', false, ['encrypt', 'decrypt']);
   imported = { secret, key };
   return key;
 }

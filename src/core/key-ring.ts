@@ -87,8 +87,10 @@ export function publicJwks(ring: KeyRingRecord): { keys: JWK[] } {
 }
 
 // Imported keys are immutable for a kid (a thumbprint), so they are kept for the isolate's life.
-const publicKeys = new Map<string, Promise<CryptoKey>>();
-const privateKeys = new Map<string, Promise<CryptoKey>>();
+// Only imported keys are kept, never a pending import: a promise is tied to the request that made
+// it (src/core/ttl-cache.ts says why that matters).
+const publicKeys = new Map<string, CryptoKey>();
+const privateKeys = new Map<string, CryptoKey>();
 
 let ringCache: TtlCache<KeyRingRecord> | undefined;
 let ringCacheTtl = -1;
@@ -111,24 +113,22 @@ export function forgetKeyRing(): void {
 }
 
 /** The imported public key for a stored key, imported once per isolate. */
-export function publicKeyOf(key: StoredKey): Promise<CryptoKey> {
+export async function publicKeyOf(key: StoredKey): Promise<CryptoKey> {
   let imported = publicKeys.get(key.kid);
   if (!imported) {
-    imported = importJWK(key.publicJwk, key.alg) as Promise<CryptoKey>;
+    imported = (await importJWK(key.publicJwk, key.alg)) as CryptoKey;
     publicKeys.set(key.kid, imported);
-    imported.catch(() => publicKeys.delete(key.kid));
   }
   return imported;
 }
 
-function privateKeyOf(key: StoredKey, config: Config): Promise<CryptoKey> {
+async function privateKeyOf(key: StoredKey, config: Config): Promise<CryptoKey> {
   let imported = privateKeys.get(key.kid);
   if (!imported) {
-    imported = importKeyEncryptionKey(config.keyEncryptionKey)
-      .then((kek) => decryptPrivateJwk(kek, key.kid, key.encryptedPrivateJwk))
-      .then((jwk) => importJWK(jwk, key.alg, { extractable: false }) as Promise<CryptoKey>);
+    const kek = await importKeyEncryptionKey(config.keyEncryptionKey);
+    const jwk = await decryptPrivateJwk(kek, key.kid, key.encryptedPrivateJwk);
+    imported = (await importJWK(jwk, key.alg, { extractable: false })) as CryptoKey;
     privateKeys.set(key.kid, imported);
-    imported.catch(() => privateKeys.delete(key.kid));
   }
   return imported;
 }

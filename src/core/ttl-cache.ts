@@ -1,50 +1,51 @@
 /**
- * A small per-isolate cache of values loaded from KV. It keeps the pending promise, so concurrent
- * requests for one key share a single KV read, and forgets failures at once. Bounded in size:
- * the oldest entry goes first, so a flood of random keys cannot grow memory.
+ * A small per-isolate cache of values loaded from KV, bounded in size: the oldest entry goes
+ * first, so a flood of random keys cannot grow memory. Failures are not kept.
+ *
+ * It holds settled values, never a pending promise. In workerd a promise belongs to the request
+ * that made it: another request awaiting it has its continuation handed across, and cancelled if
+ * the first request is cancelled (its caller went away) before the promise settles, which leaves
+ * the second request hanging until the runtime gives up on it. So concurrent misses each load for
+ * themselves (a few extra KV reads when an entry is new or has just expired), and the value is
+ * kept once it is in.
  */
 export class TtlCache<V> {
-  private readonly entries = new Map<string, { expires: number; value: Promise<V> }>();
+  private readonly entries = new Map<string, { expires: number; value: V }>();
 
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 10_000,
   ) {}
 
-  /** The cached value for `key`, or the result of `load()` cached for the TTL. */
-  get(key: string, load: () => Promise<V>): Promise<V> {
+  /** The cached value for `key`, or the result of `load()`, kept for the TTL from when it began. */
+  async get(key: string, load: () => Promise<V>): Promise<V> {
     const now = Date.now();
     const hit = this.entries.get(key);
     if (hit && hit.expires > now) return hit.value;
     if (hit) this.entries.delete(key);
-    if (this.ttlMs <= 0) return load();
-
-    const value = load();
-    this.entries.set(key, { expires: now + this.ttlMs, value });
-    value.catch(() => {
-      if (this.entries.get(key)?.value === value) this.entries.delete(key);
-    });
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    const value = await load();
+    this.keep(key, value, now + this.ttlMs);
     return value;
   }
 
   /** Stores a value known to be current, for the TTL (nothing is kept when the TTL is 0). */
   set(key: string, value: V): void {
-    if (this.ttlMs <= 0) return;
-    this.entries.delete(key);
-    this.entries.set(key, { expires: Date.now() + this.ttlMs, value: Promise.resolve(value) });
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    this.keep(key, value, Date.now() + this.ttlMs);
   }
 
   /** Drops one entry, or all of them. */
   clear(key?: string): void {
     if (key === undefined) this.entries.clear();
     else this.entries.delete(key);
+  }
+
+  private keep(key: string, value: V, expires: number): void {
+    if (this.ttlMs <= 0) return;
+    this.entries.delete(key);
+    this.entries.set(key, { expires, value });
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
   }
 }

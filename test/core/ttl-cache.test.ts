@@ -6,15 +6,31 @@ afterEach(() => {
 });
 
 describe('TtlCache', () => {
-  it('shares one load between concurrent callers and reuses it until the TTL passes', async () => {
+  it('reuses a loaded value until the TTL, counted from when its load began, has passed', async () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const cache = new TtlCache<number>(30_000);
     let loads = 0;
     const load = async () => ++loads;
-    expect(await Promise.all([cache.get('a', load), cache.get('a', load)])).toEqual([1, 1]);
+    expect(await cache.get('a', load)).toBe(1);
     vi.setSystemTime(1_000_000 + 29_999);
     expect(await cache.get('a', load)).toBe(1);
     vi.setSystemTime(1_000_000 + 30_000);
+    expect(await cache.get('a', load)).toBe(2);
+  });
+
+  it('never hands one caller\'s pending load to another: concurrent misses each load', async () => {
+    const cache = new TtlCache<number>(30_000);
+    let loads = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const load = async () => {
+      const n = ++loads;
+      await gate;
+      return n;
+    };
+    const both = Promise.all([cache.get('a', load), cache.get('a', load)]);
+    release();
+    expect(await both).toEqual([1, 2]);
     expect(await cache.get('a', load)).toBe(2);
   });
 

@@ -19,6 +19,11 @@ function quiet(stdout, stderr) {
   });
 }
 
+/** The last few KB that workerd wrote to stderr: Gatehouse's warnings and errors, and the runtime's own. */
+export function runtimeStderr() {
+  return lastStderr;
+}
+
 const known = new Set();
 
 /** Waits for the instance; returns the PID of its workerd process (undefined where not found). */

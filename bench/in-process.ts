@@ -10,7 +10,7 @@
  * (jose's SignJWT and jwtVerify, no claim checks), `mint`/`verifyown` (Gatehouse's own
  * mintAccessToken and verifyLocalToken, with every check the token endpoint and the gateway make).
  */
-import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import { base64url, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { getConfig } from '../src/config';
 import { currentSigner, getKeyRing, publicKeyOf } from '../src/core/key-ring';
 import type { ClientRecord } from '../src/core/records';
@@ -32,8 +32,6 @@ const WEB_CRYPTO: Record<string, SubtleCryptoSignAlgorithm> = {
   ES256: { name: 'ECDSA', hash: 'SHA-256' },
   EdDSA: { name: 'Ed25519' },
 };
-
-const fromBase64Url = (text: string) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0));
 
 const CLIENT: ClientRecord = {
   clientId: 'client',
@@ -58,7 +56,7 @@ async function layer(what: string, n: number, env: Bindings): Promise<void> {
   const publicKey = await publicKeyOf(ring.keys.find((k) => k.kid === kid)!);
   const [header, payload, signature] = token.split('.') as [string, string, string];
   const signingInput = new TextEncoder().encode(`${header}.${payload}`);
-  const signatureBytes = fromBase64Url(signature);
+  const signatureBytes = base64url.decode(signature);
   const params = WEB_CRYPTO[alg!]!;
   const issuer = 'http://127.0.0.1:8787';
   for (let i = 0; i < n; i++) {

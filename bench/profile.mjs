@@ -2,13 +2,14 @@
 // `npm run bench:profile -- [scenario] [seconds]`: CPU profile of Gatehouse inside workerd under
 // load, through the V8 inspector; prints the functions with the most self time and writes the
 // whole profile to dist/bench/<scenario>.cpuprofile (open it in Chrome DevTools).
-// Scenarios: token-rs256, token-es256, token-eddsa, jwks, discovery, healthz.
+// Scenarios: token-rs256, token-es256, token-eddsa, jwks, discovery, healthz, gateway-es256,
+// gateway-rs256 (verify + proxy to a local origin), gateway-public (a public route: match + proxy).
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAll } from './lib/build.mjs';
 import { cannon } from './lib/cannon.mjs';
-import { BENCH_KEK, startGatehouse } from './lib/servers.mjs';
+import { BENCH_KEK, startGatehouse, startOrigin } from './lib/servers.mjs';
 
 if (typeof WebSocket === 'undefined') {
   process.stderr.write('run with node --experimental-websocket (npm run bench:profile does)\n');
@@ -22,14 +23,27 @@ const port = Number(process.env.BENCH_PORT ?? 18400) + 90;
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const TOKEN_BODY = 'grant_type=client_credentials&client_id=client&client_secret=secret&scope=api1';
 
-const alg = { 'token-rs256': 'RS256', 'token-eddsa': 'EdDSA' }[scenario] ?? 'ES256';
+const alg = { 'token-rs256': 'RS256', 'token-eddsa': 'EdDSA', 'gateway-rs256': 'RS256' }[scenario] ?? 'ES256';
 const build = await buildAll(root, join(root, 'dist', 'bench'));
 const entries = await build.seed.benchEntries({ kek: BENCH_KEK, alg });
-const g = await startGatehouse({ build, port, entries, bindings: { TOKEN_SIGNING_ALG: alg }, inspectorPort: port + 1 });
+const origin = scenario.startsWith('gateway') ? await startOrigin(port + 2) : undefined;
+const routes = origin && JSON.stringify([
+  { prefix: '/api', origin: origin.url, audience: 'api1', scopes: ['api1'] },
+  { prefix: '/open', origin: origin.url, public: true },
+]);
+const g = await startGatehouse({ build, port, entries, bindings: { TOKEN_SIGNING_ALG: alg, ...(routes && { GATEWAY_ROUTES: routes }) }, inspectorPort: port + 1 });
+
+async function gatewayLoad() {
+  if (scenario === 'gateway-public') return { url: `${g.url}/open/resource` };
+  const issued = await (await fetch(`${g.url}/connect/token`, { method: 'POST', headers: FORM, body: TOKEN_BODY })).json();
+  return { url: `${g.url}/api/resource`, headers: { authorization: `Bearer ${issued.access_token}` } };
+}
 
 const load = scenario.startsWith('token')
   ? { url: `${g.url}/connect/token`, method: 'POST', headers: FORM, body: TOKEN_BODY }
-  : { url: `${g.url}${{ jwks: '/.well-known/openid-configuration/jwks', discovery: '/.well-known/openid-configuration', healthz: '/healthz' }[scenario]}` };
+  : scenario.startsWith('gateway')
+    ? await gatewayLoad()
+    : { url: `${g.url}${{ jwks: '/.well-known/openid-configuration/jwks', discovery: '/.well-known/openid-configuration', healthz: '/healthz' }[scenario]}` };
 
 const targets = await (await fetch(`http://127.0.0.1:${port + 1}/json`)).json();
 const target = targets.find((t) => t.title?.includes('gatehouse') || t.url?.includes('gatehouse')) ?? targets[0];
@@ -86,5 +100,6 @@ try {
 } finally {
   ws.close();
   await g.mf.dispose();
+  await origin?.close();
 }
 process.exit(0);

@@ -31,6 +31,7 @@ export interface Bindings {
   GATEWAY_FETCH_TIMEOUT_MS?: string;
   /** Lifetime in seconds of the origin assertion (default 60). */
   GATEWAY_ASSERTION_LIFETIME_SECONDS?: string;
+  GATEWAY_TOKEN_CACHE_SIZE?: string;
   /** The least level of log line written: info (default), warn or error. */
   LOG_LEVEL?: string;
   /** Milliseconds the gateway waits for an origin's response headers before a 504 (default 30000). */

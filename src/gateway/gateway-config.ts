@@ -20,6 +20,8 @@ export interface GatewayConfig {
   assertionLifetimeSeconds: number;
   /** Longest wait for an origin's response headers before answering 504, ms. */
   originTimeoutMs: number;
+  /** Most verified tokens an isolate remembers (0: verify every request). */
+  tokenCacheSize: number;
 }
 
 function whole(setting: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -56,5 +58,6 @@ export function loadGatewayConfig(env: Bindings): GatewayConfig {
     fetchTimeoutMs: whole('GATEWAY_FETCH_TIMEOUT_MS', env.GATEWAY_FETCH_TIMEOUT_MS, 3000, 100, 30_000),
     assertionLifetimeSeconds: whole('GATEWAY_ASSERTION_LIFETIME_SECONDS', env.GATEWAY_ASSERTION_LIFETIME_SECONDS, 60, 10, 600),
     originTimeoutMs: whole('GATEWAY_ORIGIN_TIMEOUT_MS', env.GATEWAY_ORIGIN_TIMEOUT_MS, 30_000, 100, 300_000),
+    tokenCacheSize: whole('GATEWAY_TOKEN_CACHE_SIZE', env.GATEWAY_TOKEN_CACHE_SIZE, 1000, 0, 100_000),
   };
 }

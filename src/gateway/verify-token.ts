@@ -14,8 +14,16 @@ import { ASYMMETRIC_ALGS, RemoteIssuer } from './remote-issuer';
 import { SELF_ISSUER, type GatewayRoute } from './routes';
 import { tokenScopes } from '../core/token-scopes';
 import { scopesSatisfy } from './scopes';
+import { reusableUntil, VerifiedTokens } from './verified-tokens';
 
 const remoteIssuers = new WeakMap<GatewayConfig, Map<string, RemoteIssuer>>();
+const verifiedTokens = new WeakMap<GatewayConfig, VerifiedTokens>();
+
+function verifiedTokensOf(config: GatewayConfig): VerifiedTokens {
+  let cache = verifiedTokens.get(config);
+  if (!cache) verifiedTokens.set(config, (cache = new VerifiedTokens(config.tokenCacheSize)));
+  return cache;
+}
 
 /** The isolate's cache of one trusted issuer's keys, created on first use. */
 function remoteIssuer(config: GatewayConfig, issuer: string): RemoteIssuer {
@@ -49,15 +57,20 @@ async function verifyRemoteToken(token: string, remote: RemoteIssuer, route: Gat
   }
 }
 
+interface Verified {
+  payload: JWTPayload;
+  self: boolean;
+}
+
 /** Verifies the token with the issuer it names, if the route trusts that issuer. */
-async function verifyForRoute(token: string, route: GatewayRoute, config: Config, requestUrl: string, kv: KVNamespace): Promise<{ payload: JWTPayload; self: boolean }> {
+async function verifyWithIssuer(token: string, route: GatewayRoute, config: Config, ownIssuer: string, kv: KVNamespace): Promise<Verified> {
   let iss: unknown;
   try {
     iss = decodeJwt(token).iss;
   } catch {
     throw new TokenRejected('malformed', 'the token is malformed');
   }
-  if (route.issuers.includes(SELF_ISSUER) && iss === issuerFor(config, requestUrl)) {
+  if (route.issuers.includes(SELF_ISSUER) && iss === ownIssuer) {
     const ring = await getKeyRing(kv, config);
     const { payload } = await verifyLocalToken(token, ring, {
       issuer: iss,
@@ -71,6 +84,21 @@ async function verifyForRoute(token: string, route: GatewayRoute, config: Config
     return { payload: await verifyRemoteToken(token, remoteIssuer(config.gateway, iss), route, config.gateway), self: false };
   }
   throw new TokenRejected('bad_issuer', 'the token is not from an issuer this route trusts');
+}
+
+/** The verification of this token for this route: reused from the isolate's cache, or done now. */
+async function verifyForRoute(token: string, route: GatewayRoute, config: Config, requestUrl: string, kv: KVNamespace): Promise<Verified> {
+  const cache = verifiedTokensOf(config.gateway);
+  const ownIssuer = issuerFor(config, requestUrl);
+  const now = Date.now();
+  const cached = cache.get(route.prefix, token, now);
+  // With ISSUER unset, this Gatehouse's issuer is the request's origin: a token checked under one
+  // host name is not thereby valid under another.
+  if (cached && (!cached.self || cached.expectedIssuer === ownIssuer)) return cached;
+  const verified = await verifyWithIssuer(token, route, config, ownIssuer, kv);
+  const until = reusableUntil(verified.payload, now, config.storeCacheMs, config.gateway.clockSkewSeconds);
+  cache.set(route.prefix, token, { ...verified, expectedIssuer: ownIssuer, until }, now);
+  return verified;
 }
 
 /**

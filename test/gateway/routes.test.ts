@@ -91,6 +91,7 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
         GATEWAY_FETCH_TIMEOUT_MS: '1500',
         GATEWAY_ASSERTION_LIFETIME_SECONDS: '30',
         GATEWAY_ORIGIN_TIMEOUT_MS: '2500',
+        GATEWAY_TOKEN_CACHE_SIZE: '0',
       }).gateway,
     ).toEqual({
       routes: expect.objectContaining({ size: 2 }),
@@ -101,6 +102,7 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
       fetchTimeoutMs: 1500,
       assertionLifetimeSeconds: 30,
       originTimeoutMs: 2500,
+      tokenCacheSize: 0,
     });
   });
 
@@ -112,6 +114,9 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
       'GATEWAY_CLOCK_SKEW_SECONDS must be a whole number from 0 to 600; got "-1"',
     );
     expect(() => loadConfig({ GATEHOUSE: undefined as never, GATEWAY_TOKEN_TYPES: 'at+jwt "x"' })).toThrow('GATEWAY_TOKEN_TYPES must list typ values');
+    expect(() => loadConfig({ GATEHOUSE: undefined as never, GATEWAY_TOKEN_CACHE_SIZE: 'many' })).toThrow(
+      'GATEWAY_TOKEN_CACHE_SIZE must be a whole number from 0 to 100000; got "many"',
+    );
   });
 
   it('lets an extra route replace a base route with the same prefix', () => {

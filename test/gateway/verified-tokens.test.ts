@@ -1,0 +1,131 @@
+import { env } from 'cloudflare:workers';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { forgetKeyRing } from '../../src/core/key-ring';
+import { reusableUntil, VerifiedTokens, type VerifiedEntry } from '../../src/gateway/verified-tokens';
+import { app } from '../../src/index';
+import type { Bindings } from '../../src/env';
+import { basic, ORIGIN, put, SECRET, storedKey } from '../helpers/fixtures';
+import { claims, envWith, issuedToken, now, seedWithKey, sign, type RingKey } from '../helpers/gateway';
+
+let ring: RingKey;
+let originalRing: string;
+
+beforeAll(async () => {
+  ring = await seedWithKey();
+  originalRing = (await env.GATEHOUSE.get('keys'))!;
+});
+
+afterEach(async () => {
+  await put('keys', originalRing);
+  forgetKeyRing();
+});
+
+function ringToken(overrides: Record<string, unknown> = {}): Promise<string> {
+  return sign(claims(overrides), ring.privateKey, { alg: ring.stored.alg, kid: ring.stored.kid });
+}
+
+async function gateway(bindings: Bindings, token: string, url = `${ORIGIN}/api/x`): Promise<{ status: number; description?: string }> {
+  const res = await app.fetch(new Request(url, { headers: { Authorization: `Bearer ${token}` } }), bindings);
+  if (res.status === 200) {
+    await res.body?.cancel();
+    return { status: 200 };
+  }
+  return { status: res.status, description: ((await res.json()) as { error_description: string }).error_description };
+}
+
+/** Replaces the ring in KV with one that no longer holds the key the tokens above are signed with. */
+async function dropSigningKey(): Promise<void> {
+  await put('keys', { keys: [await storedKey(ring.stored.alg)] });
+  forgetKeyRing();
+}
+
+const entry = (until: number): VerifiedEntry => ({ payload: { client_id: 'c' }, self: true, expectedIssuer: ORIGIN, until });
+
+describe('VerifiedTokens', () => {
+  it('keeps an entry per route and token until it lapses', () => {
+    const cache = new VerifiedTokens(10);
+    cache.set('/api', 't1', entry(2000), 1000);
+    expect(cache.get('/api', 't1', 1999)?.until).toBe(2000);
+    expect(cache.get('/other', 't1', 1000)).toBeUndefined();
+    expect(cache.get('/api', 't2', 1000)).toBeUndefined();
+    expect(cache.get('/api', 't1', 2000)).toBeUndefined();
+  });
+
+  it('drops the oldest entry when full, and keeps nothing when its size is 0 or the entry has lapsed', () => {
+    const cache = new VerifiedTokens(2);
+    for (const t of ['a', 'b', 'c']) cache.set('/api', t, entry(5000), 1000);
+    expect(['a', 'b', 'c'].map((t) => cache.get('/api', t, 1000) !== undefined)).toEqual([false, true, true]);
+    const off = new VerifiedTokens(0);
+    off.set('/api', 'a', entry(5000), 1000);
+    expect(off.get('/api', 'a', 1000)).toBeUndefined();
+    cache.set('/api', 'd', entry(1000), 1000);
+    expect(cache.get('/api', 'd', 999)).toBeUndefined();
+  });
+
+  it('reuses a verification for the cache time, never past exp plus leeway', () => {
+    expect(reusableUntil({ exp: 2000 }, 1_000_000, 30_000, 60)).toBe(1_030_000);
+    expect(reusableUntil({ exp: 1010 }, 1_000_000, 30_000, 5)).toBe(1_015_000);
+    expect(reusableUntil({ exp: 1010 }, 1_000_000, 0, 5)).toBe(1_000_000);
+  });
+});
+
+describe('gateway: a token verified once is not verified again while the cache holds it', () => {
+  const cached = () => envWith({ STORE_CACHE_SECONDS: '30' });
+
+  it('accepts a token it verified before even once its key has left the ring, and refuses a new one', async () => {
+    const bindings = cached();
+    const seen = await ringToken();
+    expect(await gateway(bindings, seen)).toEqual({ status: 200 });
+    await dropSigningKey();
+    expect(await gateway(bindings, seen)).toEqual({ status: 200 });
+    expect(await gateway(bindings, await ringToken())).toEqual({ status: 401, description: 'the token is signed by an unknown key' });
+  });
+
+  it('verifies every request with GATEWAY_TOKEN_CACHE_SIZE=0', async () => {
+    const bindings = envWith({ STORE_CACHE_SECONDS: '30', GATEWAY_TOKEN_CACHE_SIZE: '0' });
+    const seen = await ringToken();
+    expect(await gateway(bindings, seen)).toEqual({ status: 200 });
+    await dropSigningKey();
+    expect(await gateway(bindings, seen)).toEqual({ status: 401, description: 'the token is signed by an unknown key' });
+  });
+
+  it('checks a cached token against each route: audience, and the issuer of the host it was sent to', async () => {
+    const bindings = envWith({
+      STORE_CACHE_SECONDS: '30',
+      GATEWAY_ROUTES_EXTRA: JSON.stringify([{ prefix: '/orders', origin: 'https://origin.test', audience: 'orders' }]),
+    });
+    const token = await ringToken();
+    expect(await gateway(bindings, token)).toEqual({ status: 200 });
+    expect(await gateway(bindings, token, `${ORIGIN}/orders/1`)).toEqual({ status: 401, description: 'the token is not for this audience' });
+    // ISSUER is unset here, so under another host name this Gatehouse is another issuer.
+    expect(await gateway(bindings, token, 'https://elsewhere.test/api/x')).toEqual({
+      status: 401,
+      description: 'the token is not from an issuer this route trusts',
+    });
+  });
+
+  it('refuses a cached token once it expires', async () => {
+    const bindings = envWith({ STORE_CACHE_SECONDS: '30', GATEWAY_CLOCK_SKEW_SECONDS: '0' });
+    const t = now();
+    const token = await ringToken({ iat: t, nbf: t, exp: t + 1 });
+    expect(await gateway(bindings, token)).toEqual({ status: 200 });
+    while (now() < t + 1) await new Promise((r) => setTimeout(r, 50));
+    expect(await gateway(bindings, token)).toEqual({ status: 401, description: 'the token has expired' });
+  });
+
+  it('refuses a cached token as soon as it is revoked here', async () => {
+    const bindings = cached();
+    const token = await issuedToken();
+    expect(await gateway(bindings, token)).toEqual({ status: 200 });
+    const revoked = await app.fetch(
+      new Request(`${ORIGIN}/connect/revocation`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basic('client', SECRET) },
+        body: new URLSearchParams({ token }).toString(),
+      }),
+      bindings,
+    );
+    expect(revoked.status).toBe(200);
+    expect(await gateway(bindings, token)).toEqual({ status: 401, description: 'the token has been revoked' });
+  });
+});

@@ -6,6 +6,8 @@
  * - `GET /__probe/verify?alg=ES256&n=500` verifies one such JWT n times;
  * - `GET /__probe/empty` answers at once, and `GET /__probe/log` does the same after writing one
  *   log line shaped like Gatehouse's `token_issued`: what one log line costs a request in workerd;
+ * - `POST /__probe/form` reads a form body and answers a JSON body the size of a token response,
+ *   with the headers of one: the least any token endpoint does in this runtime, without the token;
  * - any other path is passed through to `ORIGIN` unchanged: the plain pass-through route that the
  *   gateway's verify-and-proxy is measured against.
  *
@@ -20,6 +22,8 @@ interface Env {
 
 const ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 type Alg = (typeof ALGS)[number];
+
+const TOKEN_SIZED = 'x'.repeat(1024);
 
 const pairs = new Map<Alg, Promise<{ privateKey: JoseKey; publicKey: JoseKey; token: string }>>();
 
@@ -73,6 +77,13 @@ export default {
     if (url.pathname === '/__probe/log') {
       console.log(JSON.stringify({ level: 'info', event: 'token_issued', time: new Date().toISOString(), client_id: 'client', scope: 'api1' }));
       return new Response('ok');
+    }
+    if (url.pathname === '/__probe/form') {
+      const form = new URLSearchParams(await request.text());
+      return Response.json(
+        { access_token: TOKEN_SIZED.slice(0, 400 + (form.get('scope')?.length ?? 0)), expires_in: 3600, token_type: 'Bearer', scope: form.get('scope') },
+        { headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } },
+      );
     }
     if (!env.ORIGIN) return new Response('no origin', { status: 404 });
     // The least a Worker can do to proxy: the same method, headers and body to the origin, and

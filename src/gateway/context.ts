@@ -17,8 +17,10 @@ export interface Caller {
 export interface GatewayEnv {
   Bindings: Bindings;
   Variables: {
-    /** Set by `matchRoute`. */
+    /** Set by `matchRoute`, like the two below. */
     match: RouteMatch;
+    /** The request URL, parsed once. */
+    url: URL;
     /** The normalised request path. */
     path: string;
     /** Set by `verifyToken`; absent on public routes. */

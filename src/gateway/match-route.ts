@@ -11,7 +11,8 @@ import { normalizePath } from './path';
  */
 export function matchRoute(): MiddlewareHandler<GatewayEnv> {
   return async function matchRoute(c, next) {
-    const path = normalizePath(new URL(c.req.url).pathname);
+    const url = new URL(c.req.url);
+    const path = normalizePath(url.pathname);
     if (path === null) throw new OAuthError('invalid_request', 'the request path holds a dot segment or an encoded separator');
     const match = getConfig(c.env).gateway.routes.match(path);
     if (!match) throw new OAuthError('not_found', 'no such endpoint');
@@ -20,6 +21,7 @@ export function matchRoute(): MiddlewareHandler<GatewayEnv> {
       throw new OAuthError('method_not_allowed', `this route accepts ${methods.join(', ')} only`, { headers: { Allow: methods.join(', ') } });
     }
     c.set('match', match);
+    c.set('url', url);
     c.set('path', path);
     return next();
   };

@@ -36,18 +36,20 @@ export function originAssertion(kv: KVNamespace, config: Config, input: Assertio
     cache = new TtlCache(Math.floor(lifetime / 2) * 1000, 2000);
     cacheLifetime = lifetime;
   }
-  const claims = {
-    iss: input.issuer,
-    aud: input.audience,
-    sub: input.caller.subject,
-    client_id: input.caller.clientId,
-    scope: input.caller.scopes.join(' '),
-    token_iss: input.caller.issuer,
-    ...(input.caller.jti === undefined ? {} : { token_jti: input.caller.jti }),
-    htm: input.method,
-    htu: input.url,
-  };
-  return cache.get(JSON.stringify(claims), async () => {
+  const { caller } = input;
+  const key = JSON.stringify([input.issuer, input.audience, caller.subject, caller.clientId, caller.scopes, caller.issuer, caller.jti, input.method, input.url]);
+  return cache.get(key, async () => {
+    const claims = {
+      iss: input.issuer,
+      aud: input.audience,
+      sub: caller.subject,
+      client_id: caller.clientId,
+      scope: caller.scopes.join(' '),
+      token_iss: caller.issuer,
+      ...(caller.jti === undefined ? {} : { token_jti: caller.jti }),
+      htm: input.method,
+      htu: input.url,
+    };
     const signer = await currentSigner(kv, config);
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT(claims)

@@ -24,11 +24,15 @@ function unsafeSegment(segment: string): boolean {
   return true;
 }
 
+const MAY_NEED_WORK = /[%\\\0]|\/\/|\/\.\.?(?:\/|$)/;
+
 /**
  * The normalised form of a URL path: runs of `/` collapsed to one, a trailing `/` kept, or null when
  * the path holds a segment that is, or decodes to, `.` or `..`, or an encoded `/`, `\` or NUL.
  */
 export function normalizePath(pathname: string): string | null {
+  // Most paths hold no percent sign, backslash, doubled slash or dot segment: already normal.
+  if (pathname.startsWith('/') && !MAY_NEED_WORK.test(pathname)) return pathname;
   const segments = pathname.split('/');
   const kept: string[] = [];
   for (const segment of segments) {

@@ -17,7 +17,7 @@ import { originAssertion } from './origin-assertion';
 export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
   return async function forwardToOrigin(c) {
     const { route, rest } = c.get('match');
-    const incoming = new URL(c.req.url);
+    const incoming = c.get('url');
     const path = route.stripPrefix ? rest || '/' : c.get('path');
     const target = `${route.origin}${path}`;
 
@@ -32,7 +32,7 @@ export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
       const config = getConfig(c.env);
       const assertion = await originAssertion(c.env.GATEHOUSE, config, {
         caller,
-        issuer: issuerFor(config, c.req.url),
+        issuer: issuerFor(config, incoming),
         audience: route.assertionAudience,
         method: c.req.method,
         url: target,
@@ -66,7 +66,6 @@ export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
     } finally {
       clearTimeout(timer);
     }
-    // A new Response: the fetched one's headers are immutable, and later middleware may add to them.
-    return new Response(response.body, response);
+    return response;
   };
 }

@@ -87,7 +87,7 @@ async function verifyWithIssuer(token: string, route: GatewayRoute, config: Conf
 }
 
 /** The verification of this token for this route: reused from the isolate's cache, or done now. */
-async function verifyForRoute(token: string, route: GatewayRoute, config: Config, requestUrl: string, kv: KVNamespace): Promise<Verified> {
+async function verifyForRoute(token: string, route: GatewayRoute, config: Config, requestUrl: URL, kv: KVNamespace): Promise<Verified> {
   const cache = verifiedTokensOf(config.gateway);
   const ownIssuer = issuerFor(config, requestUrl);
   const now = Date.now();
@@ -120,7 +120,7 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
 
     let payload: JWTPayload;
     try {
-      const verified = await verifyForRoute(token, route, config, c.req.url, c.env.GATEHOUSE);
+      const verified = await verifyForRoute(token, route, config, c.get('url'), c.env.GATEHOUSE);
       payload = verified.payload;
       // RFC 9068 §2.2: client_id names the client; an empty one names nobody, and would reach the
       // origin as an empty X-Gatehouse-Client-Id.

@@ -28,7 +28,7 @@ export class RemoteIssuer {
   private keys: KeyLookup | undefined;
   private fetchedAt = 0;
   private attemptedAt = -Infinity;
-  private inflight: Promise<void> | undefined;
+  private inflight: { done: Promise<void>; startedAt: number } | undefined;
 
   constructor(
     readonly issuer: string,
@@ -59,26 +59,48 @@ export class RemoteIssuer {
     }
   };
 
-  /** Fetches discovery and the key set, shared by concurrent callers, at most once per `refreshMs`. */
+  /**
+   * Fetches discovery and the key set, at most once per `refreshMs`; concurrent callers wait for the
+   * fetch already under way. In workerd that fetch belongs to the request that started it: if that
+   * request is cancelled, the fetch never settles. So each caller waits at most as long as the fetch
+   * may take (two documents, each bounded by `timeoutMs`), and a fetch older than that is given up.
+   */
   private refresh(now: number): Promise<void> {
-    if (this.inflight) return this.inflight;
+    const longest = 2 * this.options.timeoutMs;
+    if (this.inflight && now - this.inflight.startedAt < longest) {
+      return this.waitAtMost(this.inflight.done, longest - (now - this.inflight.startedAt));
+    }
+    this.inflight = undefined;
     if (now - this.attemptedAt < this.options.refreshMs) return Promise.resolve();
     this.attemptedAt = now;
-    this.inflight = this.load()
-      .then((jwks) => {
-        this.keys = createLocalJWKSet(jwks);
-        this.fetchedAt = Date.now();
-      })
-      .catch((error: unknown) => {
-        log('warn', 'gateway_issuer_unavailable', { issuer: this.issuer, reason: error instanceof Error ? error.message : String(error) });
-      })
-      .finally(() => {
-        this.inflight = undefined;
-      });
-    return this.inflight;
+    const attempt = {
+      startedAt: now,
+      done: this.load()
+        .then((jwks) => {
+          this.keys = createLocalJWKSet(jwks);
+          this.fetchedAt = Date.now();
+        })
+        .catch((error: unknown) => {
+          log('warn', 'gateway_issuer_unavailable', { issuer: this.issuer, reason: error instanceof Error ? error.message : String(error) });
+        })
+        .finally(() => {
+          if (this.inflight === attempt) this.inflight = undefined;
+        }),
+    };
+    this.inflight = attempt;
+    return this.waitAtMost(attempt.done, longest);
   }
 
-  private async load(): Promise<JSONWebKeySet> {
+  private waitAtMost(done: Promise<void>, ms: number): Promise<void> {
+    let timer = 0;
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms) as unknown as number;
+    });
+    return Promise.race([done, expired]).finally(() => clearTimeout(timer));
+  }
+
+  /** Discovery, then the key set it names. */
+  protected async load(): Promise<JSONWebKeySet> {
     // OpenID Connect Discovery §4: a terminating `/` of the issuer is removed before appending.
     const metadata = await this.getJson(`${this.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
     // OpenID Connect Discovery §4.3: the document must name exactly the issuer it was fetched for.

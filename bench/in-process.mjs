@@ -26,8 +26,15 @@ pinServerSide();
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
-const rev = args[0] && !/^[a-z,]+$/.test(args[0]) ? args.shift() : undefined;
+const WHATS = ['healthz', 'token', 'jwks', 'discovery', 'gateway', 'open', 'signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown'];
+// The first argument is a git revision unless it is a list of the measurements above ("main" is a revision).
+const rev = args[0] && !args[0].split(',').every((w) => WHATS.includes(w)) ? args.shift() : undefined;
 const whats = (args[0] ?? 'healthz,token').split(',');
+const unknown = whats.filter((w) => !WHATS.includes(w));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown measurement ${unknown.join(', ')}; known: ${WHATS.join(', ')}\n`);
+  process.exit(2);
+}
 const N = Number(process.env.IN_PROCESS_N ?? 2000);
 const ALG = process.env.IN_PROCESS_ALG ?? 'ES256';
 const ROUNDS = 5;

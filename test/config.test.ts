@@ -30,6 +30,7 @@ describe('loadConfig', () => {
         fetchTimeoutMs: 3000,
         assertionLifetimeSeconds: 60,
         originTimeoutMs: 30_000,
+        tokenCacheSize: 1000,
       },
       keyRotation: { interval: 90 * 86400, propagation: 14 * 86400, retention: 31 * 86400, alg: 'RS256' },
       authFailures: { perClientIp: 10, perIp: 50, windowSeconds: 300 },

@@ -166,4 +166,30 @@ describe('gateway: the other issuer unreachable', () => {
     });
     expect(await originSaw(probe)).toBe(false);
   });
+
+  it('answers 503 within GATEWAY_FETCH_TIMEOUT_MS per document when the issuer is slow, and never calls the origin', async () => {
+    const slow = envWith({
+      GATEWAY_FETCH_TIMEOUT_MS: '200',
+      GATEWAY_ROUTES_EXTRA: JSON.stringify([{ prefix: '/slow', origin: 'https://origin.test', audience: 'api1', issuers: ['https://slow.idp.test'] }]),
+    });
+    await issuerControl('slow.idp.test', { delayMs: 5000 });
+    const s1 = await foreignKey('s1');
+    const probe = newProbe();
+    const started = Date.now();
+    const res = await app.fetch(
+      new Request(`https://gatehouse.test/slow/x?probe=${probe}`, { headers: { Authorization: `Bearer ${await foreignToken('slow.idp.test', s1)}` } }),
+      slow,
+    );
+    const waited = Date.now() - started;
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: "the token issuer's signing keys cannot be fetched; try again shortly",
+    });
+    // The discovery fetch is given up after 200 ms; the JWKS is never asked for.
+    expect(waited).toBeGreaterThanOrEqual(190);
+    expect(waited).toBeLessThan(2000);
+    expect(await originSaw(probe)).toBe(false);
+    await issuerControl('slow.idp.test', { delayMs: 0 });
+  });
 });

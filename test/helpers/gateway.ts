@@ -89,7 +89,7 @@ export function envWith(settings: Partial<Record<Exclude<keyof Bindings, 'GATEHO
 }
 
 /** Sets what an issuer at `host` (a `*.idp.test` name) serves, or reads its counters. */
-export async function issuerControl(host: string, state?: { jwks?: { keys: JWK[] }; down?: boolean }) {
+export async function issuerControl(host: string, state?: { jwks?: { keys: JWK[] }; down?: boolean; delayMs?: number }) {
   const res = await fetch(`https://control.test/issuer/${host}`, state ? { method: 'POST', body: JSON.stringify(state) } : {});
   return (await res.json()) as { discoveryHits: number; jwksHits: number; down: boolean };
 }

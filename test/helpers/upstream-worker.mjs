@@ -64,6 +64,8 @@ async function idp(request, url) {
   const state = issuer(url.host);
   // An issuer named `slash.idp.test` names itself with a trailing slash, as Auth0 does.
   const iss = url.host.startsWith('slash.') ? `https://${url.host}/` : `https://${url.host}`;
+  // A slow issuer answers after `delayMs`: longer than the gateway waits, in the tests that set it.
+  if (state.delayMs) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
   if (url.pathname === '/.well-known/openid-configuration') {
     state.discoveryHits++;
     if (state.down) return new Response('unavailable', { status: 503 });

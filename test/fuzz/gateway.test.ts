@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { app } from '../../src/index';
 import { ORIGIN } from '../helpers/fixtures';
-import { callWith, issuedToken, newProbe, now, originSaw, seedWithKey, sign, type Echo, type RingKey } from '../helpers/gateway';
+import { callWith, envWith, issuedToken, newProbe, now, originSaw, seedWithKey, sign, type Echo, type RingKey } from '../helpers/gateway';
 import { captureLogs, expectCleanLogs, expectWellFormed, extraHeaders, forgedJwt, method, SECRET_MARKER } from './hostile';
 
 // The routes of vitest.config.ts, and what each one demands of a token (aud api1 unless said).
@@ -123,6 +124,28 @@ describe('gateway under hostile input', () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('with the verified-token cache on, a token sent again, or to another route, is judged as the first time', { timeout: 60_000 }, async () => {
+    const cached = envWith({ STORE_CACHE_SECONDS: '30' });
+    const send = async (token: string, prefix: string) => {
+      const probe = newProbe();
+      const res = await app.fetch(new Request(`${ORIGIN}${prefix}/x?probe=${probe}`, { headers: { Authorization: `Bearer ${token}` } }), cached);
+      await res.body?.cancel();
+      return originSaw(probe);
+    };
+    const prefixes = fc.constantFrom(...Object.keys(ROUTES));
+    await fc.assert(
+      fc.asyncProperty(prefixes, prefixes, signedToken, async (first, second, { claims, typ, rightKid }) => {
+        const token = await sign(claims, ring.privateKey, { alg: ring.stored.alg, kid: rightKid ? ring.stored.kid : 'other', ...(typ ? { typ } : {}) });
+        for (const prefix of [first, first, second]) {
+          const route = ROUTES[prefix]!;
+          const expected = route.public || shouldPass(route, claims, typ, rightKid);
+          expect(await send(token, prefix), JSON.stringify({ prefix, claims, typ, rightKid })).toBe(expected);
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 

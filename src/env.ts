@@ -31,6 +31,7 @@ export interface Bindings {
   GATEWAY_FETCH_TIMEOUT_MS?: string;
   /** Lifetime in seconds of the origin assertion (default 60). */
   GATEWAY_ASSERTION_LIFETIME_SECONDS?: string;
+  /** How many verified tokens an isolate remembers, reused for at most STORE_CACHE_SECONDS (default 1000; 0 = off). */
   GATEWAY_TOKEN_CACHE_SIZE?: string;
   /** The least level of log line written: info (default), warn or error. */
   LOG_LEVEL?: string;

@@ -92,10 +92,9 @@ export class RemoteIssuer {
   }
 
   private waitAtMost(done: Promise<void>, ms: number): Promise<void> {
-    let timer = 0;
-    const expired = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms) as unknown as number;
-    });
+    let release!: () => void;
+    const expired = new Promise<void>((resolve) => (release = resolve));
+    const timer = setTimeout(release, ms);
     return Promise.race([done, expired]).finally(() => clearTimeout(timer));
   }
 

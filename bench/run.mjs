@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { buildAll } from './lib/build.mjs';
 import { cannon, HAS_TASKSET, pinServerSide } from './lib/cannon.mjs';
 import { marginalUs, median, rawCostUs } from './lib/measure.mjs';
-import { BENCH_KEK, startGatehouse, startOrigin, startPassThrough } from './lib/servers.mjs';
+import { BENCH_KEK, startGatehouse, startOidcProvider, startOrigin, startPassThrough } from './lib/servers.mjs';
 import { formatTable } from './lib/table.mjs';
 
 // Server side (workerd and the origin) on core 0, the load generator on core 1.
@@ -84,9 +84,13 @@ try {
   const esEvery = await gatehouse('ES256', { routes: oneRoute, settings: { GATEWAY_TOKEN_CACHE_SIZE: '0' } });
   const pass = await startPassThrough({ build, port: port++, origin: origin.url });
   instances.push(pass);
+  // The Node.js OAuth server compared with, one process per algorithm.
+  const oidc = {};
+  for (const alg of ['RS256', 'ES256', 'EdDSA']) instances.push((oidc[alg] = await startOidcProvider({ port: port++, alg })));
 
   // Every scenario must succeed before it is timed: a benchmark of error responses proves nothing.
   await expectOk(`${es.url}/connect/token`, { method: 'POST', headers: FORM, body: tokenBody('wide', '') });
+  for (const o of Object.values(oidc)) await expectOk(`${o.url}/token`, { method: 'POST', headers: FORM, body: tokenBody() });
   for (const g of [rs, es, many, rsEvery, esEvery]) await expectOk(`${g.url}/api/resource`, { headers: { authorization: `Bearer ${g.token}` } });
 
   // The raw jose operation a scenario is held against is measured in every round, just before the
@@ -127,6 +131,10 @@ try {
     gwRs: gateway(rs, 'verify RS256'),
     gwEs: gateway(es, 'verify ES256'),
     gwMany: gateway(many),
+    oidcJwks: { pid: oidc.ES256.pid, load: { url: `${oidc.ES256.url}/jwks` } },
+    oidcRS256: { pid: oidc.RS256.pid, load: { url: `${oidc.RS256.url}/token`, method: 'POST', headers: FORM, body: tokenBody() } },
+    oidcES256: { pid: oidc.ES256.pid, load: { url: `${oidc.ES256.url}/token`, method: 'POST', headers: FORM, body: tokenBody() } },
+    oidcEdDSA: { pid: oidc.EdDSA.pid, load: { url: `${oidc.EdDSA.url}/token`, method: 'POST', headers: FORM, body: tokenBody() } },
     gwRsEvery: gateway(rsEvery, 'verify RS256'),
     gwEsEvery: gateway(esEvery, 'verify ES256'),
   };
@@ -170,6 +178,8 @@ try {
   const overPass = Object.fromEntries(['open', 'gwRs', 'gwEs', 'gwMany', 'gwRsEvery', 'gwEsEvery'].map((k) => [k, summary(k, 'pass')]));
   // What the runtime charges a request for writing one log line, apart from Gatehouse's code.
   const logLine = summary('probeLog', 'probeEmpty');
+  // node-oidc-provider's tokens, over its own cheapest route (the JWKS) as Gatehouse's are over /healthz.
+  const oidcOver = Object.fromEntries(['oidcRS256', 'oidcES256', 'oidcEdDSA'].map((k) => [k, summary(k, 'oidcJwks')]));
   // What the runtime charges any token endpoint: a form POST in, a token-sized JSON out.
   const formFloor = summary('probeForm', 'probeEmpty');
 
@@ -186,6 +196,14 @@ try {
     { name: 'token ES256 with `LOG_LEVEL=warn` (no per-token log line)', ...s.es256Quiet, reference: 'jose sign ES256', target: 2 },
     { name: 'a form POST answered with a token-sized JSON, nothing else (probe Worker; marginal over its empty route)', ...formFloor },
     { name: 'one log line in a request (probe Worker: `console.log` then answer; marginal over the same route without it)', ...logLine },
+    { name: 'node-oidc-provider 9 in Node.js, `GET /jwks` (its cheapest route; CPU of its process)', ...s.oidcJwks, marginal: undefined, marginalCpu: undefined, cpuNote: 'Node' },
+    ...['RS256', 'ES256', 'EdDSA'].map((alg) => ({
+      name: `node-oidc-provider 9 in Node.js, token ${alg} (marginal over its JWKS route)`,
+      ...oidcOver[`oidc${alg}`],
+      cpuNote: 'Node',
+      reference: `Gatehouse token ${alg} (this row ÷ Gatehouse)`,
+      ratioOf: s[alg.toLowerCase()],
+    })),
     { name: 'discovery `GET /.well-known/openid-configuration`', ...s.discovery },
     { name: 'JWKS `GET /.well-known/openid-configuration/jwks`', ...s.jwks },
     { name: 'origin called directly (Node http, no Worker)', ...s.origin, marginal: undefined, marginalCpu: undefined, cpuNote: 'origin' },
@@ -210,6 +228,6 @@ try {
       `whole run ${((Date.now() - started) / 1000).toFixed(0)} s.\n`,
   );
 } finally {
-  await Promise.allSettled(instances.map((i) => i.mf.dispose()));
+  await Promise.allSettled(instances.map((i) => (i.mf ? i.mf.dispose() : i.close())));
 }
 process.exit(0);

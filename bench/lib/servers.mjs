@@ -1,8 +1,10 @@
 // Starts the Worker under Miniflare (workerd directly, without wrangler dev's proxy in front),
 // seeds its KV through Miniflare's API, and serves a plain origin on 127.0.0.1.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { childPids } from './cpu.mjs';
 
@@ -106,4 +108,24 @@ export async function startOrigin(port) {
   server.keepAliveTimeout = 60_000;
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/**
+ * node-oidc-provider issuing the same tokens (bench/oidc-provider.mjs), in a child process that
+ * inherits the server side's core; returns its PID, URL and a way to stop it.
+ */
+export async function startOidcProvider({ port, alg }) {
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', 'oidc-provider.mjs');
+  const child = spawn(process.execPath, [script, String(port), alg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      if (String(chunk).includes('ready')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`node-oidc-provider exited with ${code}: ${stderr}`)));
+  });
+  return { pid: child.pid, url: `http://127.0.0.1:${port}`, close: () => child.kill() };
 }

@@ -20,17 +20,30 @@ export class TtlCache<V> {
   /** The cached value for `key`, or the result of `load()`, kept for the TTL from when it began. */
   async get(key: string, load: () => Promise<V>): Promise<V> {
     const now = Date.now();
-    const hit = this.entries.get(key);
-    if (hit && hit.expires > now) return hit.value;
-    if (hit) this.entries.delete(key);
+    const hit = this.peek(key, now);
+    if (hit !== undefined) return hit;
     const value = await load();
     this.keep(key, value, now + this.ttlMs);
     return value;
   }
 
+  /** The cached value for `key` if it has not expired at `now`, without loading anything. */
+  peek(key: string, now = Date.now()): V | undefined {
+    const hit = this.entries.get(key);
+    if (hit && hit.expires > now) return hit.value;
+    if (hit) this.entries.delete(key);
+    return undefined;
+  }
+
   /** Stores a value known to be current, for the TTL (nothing is kept when the TTL is 0). */
   set(key: string, value: V): void {
     this.keep(key, value, Date.now() + this.ttlMs);
+  }
+
+  /** Stores a value for the TTL, or until `expires` (epoch ms) if that comes sooner. */
+  setUntil(key: string, value: V, expires: number): void {
+    const now = Date.now();
+    if (expires > now) this.keep(key, value, Math.min(expires, now + this.ttlMs));
   }
 
   /** Drops one entry, or all of them. */

@@ -14,15 +14,43 @@ import { ASYMMETRIC_ALGS, RemoteIssuer } from './remote-issuer';
 import { SELF_ISSUER, type GatewayRoute } from './routes';
 import { tokenScopes } from '../core/token-scopes';
 import { scopesSatisfy } from './scopes';
-import { reusableUntil, VerifiedTokens } from './verified-tokens';
+import { TtlCache } from '../core/ttl-cache';
 
 const remoteIssuers = new WeakMap<GatewayConfig, Map<string, RemoteIssuer>>();
-const verifiedTokens = new WeakMap<GatewayConfig, VerifiedTokens>();
 
-function verifiedTokensOf(config: GatewayConfig): VerifiedTokens {
+interface Verified {
+  payload: JWTPayload;
+  /** Whether this Gatehouse issued it (so revocation applies). */
+  self: boolean;
+}
+
+/** A verification kept for reuse, with the issuer it was checked against. */
+interface VerifiedEntry extends Verified {
+  /** For this Gatehouse's own tokens, the request's issuer (the request's origin when ISSUER is unset). */
+  expectedIssuer: string;
+}
+
+const verifiedTokens = new WeakMap<Config, TtlCache<VerifiedEntry>>();
+
+/**
+ * Tokens this isolate has verified, per route and exact token. A machine client sends the same
+ * token with every request until it nears expiry, so its signature is checked once per isolate
+ * rather than once per request (Envoy's jwt_authn offers the same as `jwt_cache_config`). Only
+ * successes are kept, per route, since audience, issuers and `typ` are route settings. An entry
+ * lives no longer than STORE_CACHE_SECONDS, the staleness the isolate's copies of the key ring and
+ * of revocations already allow, and never past the token's `exp` plus leeway; scopes and
+ * revocation are still checked on every request. At most GATEWAY_TOKEN_CACHE_SIZE entries, the
+ * oldest dropped first, so a flood of distinct valid tokens cannot grow memory.
+ */
+function verifiedTokensOf(config: Config): TtlCache<VerifiedEntry> {
   let cache = verifiedTokens.get(config);
-  if (!cache) verifiedTokens.set(config, (cache = new VerifiedTokens(config.tokenCacheSize)));
+  if (!cache) verifiedTokens.set(config, (cache = new TtlCache(config.storeCacheMs, config.gateway.tokenCacheSize)));
   return cache;
+}
+
+/** Until when jose accepts the token's `exp` with this leeway (epoch ms): while `exp` + leeway is after the current second. */
+function acceptedUntil(payload: JWTPayload, leewaySeconds: number): number {
+  return typeof payload.exp === 'number' ? (payload.exp + leewaySeconds) * 1000 : Infinity;
 }
 
 /** The isolate's cache of one trusted issuer's keys, created on first use. */
@@ -57,11 +85,6 @@ async function verifyRemoteToken(token: string, remote: RemoteIssuer, route: Gat
   }
 }
 
-interface Verified {
-  payload: JWTPayload;
-  self: boolean;
-}
-
 /** Verifies the token with the issuer it names, if the route trusts that issuer. */
 async function verifyWithIssuer(token: string, route: GatewayRoute, config: Config, ownIssuer: string, kv: KVNamespace): Promise<Verified> {
   let iss: unknown;
@@ -88,16 +111,15 @@ async function verifyWithIssuer(token: string, route: GatewayRoute, config: Conf
 
 /** The verification of this token for this route: reused from the isolate's cache, or done now. */
 async function verifyForRoute(token: string, route: GatewayRoute, config: Config, requestUrl: URL, kv: KVNamespace): Promise<Verified> {
-  const cache = verifiedTokensOf(config.gateway);
+  const cache = verifiedTokensOf(config);
   const ownIssuer = issuerFor(config, requestUrl);
-  const now = Date.now();
-  const cached = cache.get(route.prefix, token, now);
+  const key = `${route.prefix} ${token}`;
+  const cached = cache.peek(key);
   // With ISSUER unset, this Gatehouse's issuer is the request's origin: a token checked under one
   // host name is not thereby valid under another.
   if (cached && (!cached.self || cached.expectedIssuer === ownIssuer)) return cached;
   const verified = await verifyWithIssuer(token, route, config, ownIssuer, kv);
-  const until = reusableUntil(verified.payload, now, config.storeCacheMs, config.gateway.clockSkewSeconds);
-  cache.set(route.prefix, token, { ...verified, expectedIssuer: ownIssuer, until }, now);
+  cache.setUntil(key, { ...verified, expectedIssuer: ownIssuer }, acceptedUntil(verified.payload, config.gateway.clockSkewSeconds));
   return verified;
 }
 

@@ -54,4 +54,27 @@ describe('TtlCache', () => {
     expect(await cache.get('c', async () => 'reloaded')).toBe('c3');
     expect(await cache.get('a', async () => 'reloaded')).toBe('reloaded');
   });
+
+  it('peeks without loading, and keeps a value until the TTL or an earlier expiry of its own', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const cache = new TtlCache<string>(30_000);
+    cache.setUntil('short', 'a', 1_010_000);
+    cache.setUntil('long', 'b', 9_000_000);
+    cache.setUntil('lapsed', 'c', 1_000_000);
+    expect(cache.peek('short')).toBe('a');
+    expect(cache.peek('lapsed')).toBeUndefined();
+    vi.setSystemTime(1_010_000);
+    expect(cache.peek('short')).toBeUndefined();
+    expect(cache.peek('long')).toBe('b');
+    vi.setSystemTime(1_030_000);
+    expect(cache.peek('long')).toBeUndefined();
+  });
+
+  it('keeps nothing with a size bound of zero', () => {
+    const cache = new TtlCache<string>(30_000, 0);
+    cache.set('a', 'x');
+    cache.setUntil('b', 'y', Date.now() + 10_000);
+    expect(cache.peek('a')).toBeUndefined();
+    expect(cache.peek('b')).toBeUndefined();
+  });
 });

@@ -1,7 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { forgetKeyRing } from '../../src/core/key-ring';
-import { reusableUntil, VerifiedTokens, type VerifiedEntry } from '../../src/gateway/verified-tokens';
 import { app } from '../../src/index';
 import type { Bindings } from '../../src/env';
 import { basic, ORIGIN, put, SECRET, storedKey } from '../helpers/fixtures';
@@ -38,36 +37,6 @@ async function dropSigningKey(): Promise<void> {
   await put('keys', { keys: [await storedKey(ring.stored.alg)] });
   forgetKeyRing();
 }
-
-const entry = (until: number): VerifiedEntry => ({ payload: { client_id: 'c' }, self: true, expectedIssuer: ORIGIN, until });
-
-describe('VerifiedTokens', () => {
-  it('keeps an entry per route and token until it lapses', () => {
-    const cache = new VerifiedTokens(10);
-    cache.set('/api', 't1', entry(2000), 1000);
-    expect(cache.get('/api', 't1', 1999)?.until).toBe(2000);
-    expect(cache.get('/other', 't1', 1000)).toBeUndefined();
-    expect(cache.get('/api', 't2', 1000)).toBeUndefined();
-    expect(cache.get('/api', 't1', 2000)).toBeUndefined();
-  });
-
-  it('drops the oldest entry when full, and keeps nothing when its size is 0 or the entry has lapsed', () => {
-    const cache = new VerifiedTokens(2);
-    for (const t of ['a', 'b', 'c']) cache.set('/api', t, entry(5000), 1000);
-    expect(['a', 'b', 'c'].map((t) => cache.get('/api', t, 1000) !== undefined)).toEqual([false, true, true]);
-    const off = new VerifiedTokens(0);
-    off.set('/api', 'a', entry(5000), 1000);
-    expect(off.get('/api', 'a', 1000)).toBeUndefined();
-    cache.set('/api', 'd', entry(1000), 1000);
-    expect(cache.get('/api', 'd', 999)).toBeUndefined();
-  });
-
-  it('reuses a verification for the cache time, never past exp plus leeway', () => {
-    expect(reusableUntil({ exp: 2000 }, 1_000_000, 30_000, 60)).toBe(1_030_000);
-    expect(reusableUntil({ exp: 1010 }, 1_000_000, 30_000, 5)).toBe(1_015_000);
-    expect(reusableUntil({ exp: 1010 }, 1_000_000, 0, 5)).toBe(1_000_000);
-  });
-});
 
 describe('gateway: a token verified once is not verified again while the cache holds it', () => {
   const cached = () => envWith({ STORE_CACHE_SECONDS: '30' });

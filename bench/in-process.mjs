@@ -19,7 +19,7 @@ import { buildAll } from './lib/build.mjs';
 import { pinServerSide } from './lib/cannon.mjs';
 import { childPids, cpuNs } from './lib/cpu.mjs';
 import { median } from './lib/measure.mjs';
-import { BENCH_KEK, startOrigin } from './lib/servers.mjs';
+import { BENCH_KEK, gatewayRoutes, startOrigin } from './lib/servers.mjs';
 
 // Server side (workerd and the origin) on core 0, the load generator on core 1.
 pinServerSide();
@@ -41,10 +41,7 @@ const ROUNDS = 5;
 
 const { seed, compatibilityDate } = await buildAll(root, join(root, 'dist', 'bench'));
 const origin = await startOrigin(Number(process.env.BENCH_PORT ?? 18400) + 80);
-const routes = JSON.stringify([
-  { prefix: '/api', origin: origin.url, audience: 'api1', scopes: ['api1'] },
-  { prefix: '/open', origin: origin.url, public: true },
-]);
+const routes = gatewayRoutes(origin.url);
 const entries = await seed.benchEntries({ kek: BENCH_KEK, alg: ALG });
 
 /** Bundles bench/in-process.ts against the sources under `checkout` and serves it. */

@@ -23,7 +23,8 @@ interface Env {
 const ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 type Alg = (typeof ALGS)[number];
 
-const TOKEN_SIZED = 'x'.repeat(1024);
+// About as long as an access token of Gatehouse's.
+const TOKEN_SIZED = 'x'.repeat(600);
 
 const pairs = new Map<Alg, Promise<{ privateKey: JoseKey; publicKey: JoseKey; token: string }>>();
 
@@ -81,7 +82,7 @@ export default {
     if (url.pathname === '/__probe/form') {
       const form = new URLSearchParams(await request.text());
       return Response.json(
-        { access_token: TOKEN_SIZED.slice(0, 400 + (form.get('scope')?.length ?? 0)), expires_in: 3600, token_type: 'Bearer', scope: form.get('scope') },
+        { access_token: TOKEN_SIZED, expires_in: 3600, token_type: 'Bearer', scope: form.get('scope') },
         { headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } },
       );
     }

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAll } from './lib/build.mjs';
 import { cannon } from './lib/cannon.mjs';
-import { BENCH_KEK, startGatehouse, startOrigin } from './lib/servers.mjs';
+import { BENCH_KEK, gatewayRoutes, startGatehouse, startOrigin } from './lib/servers.mjs';
 
 if (typeof WebSocket === 'undefined') {
   process.stderr.write('run with node --experimental-websocket (npm run bench:profile does)\n');
@@ -27,10 +27,7 @@ const alg = { 'token-rs256': 'RS256', 'token-eddsa': 'EdDSA', 'gateway-rs256': '
 const build = await buildAll(root, join(root, 'dist', 'bench'));
 const entries = await build.seed.benchEntries({ kek: BENCH_KEK, alg });
 const origin = scenario.startsWith('gateway') ? await startOrigin(port + 2) : undefined;
-const routes = origin && JSON.stringify([
-  { prefix: '/api', origin: origin.url, audience: 'api1', scopes: ['api1'] },
-  { prefix: '/open', origin: origin.url, public: true },
-]);
+const routes = origin && gatewayRoutes(origin.url);
 const g = await startGatehouse({ build, port, entries, bindings: { TOKEN_SIGNING_ALG: alg, ...(routes && { GATEWAY_ROUTES: routes }) }, inspectorPort: port + 1 });
 
 async function gatewayLoad() {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { buildAll } from './lib/build.mjs';
 import { cannon, HAS_TASKSET, pinServerSide } from './lib/cannon.mjs';
 import { marginalUs, median, rawCostUs } from './lib/measure.mjs';
-import { BENCH_KEK, startGatehouse, startOidcProvider, startOrigin, startPassThrough } from './lib/servers.mjs';
+import { BENCH_KEK, gatewayRoutes, startGatehouse, startOidcProvider, startOrigin, startPassThrough } from './lib/servers.mjs';
 import { formatTable } from './lib/table.mjs';
 
 // Server side (workerd and the origin) on core 0, the load generator on core 1.
@@ -35,19 +35,6 @@ const build = await buildAll(root, join(root, 'dist', 'bench'));
 const instances = [];
 let port = BASE_PORT;
 
-/**
- * Gateway routes to the origin: `/api` (a token with api1), `/open` (public), and more unrelated
- * routes up to `count`, to show that matching does not grow with the number of routes.
- */
-function gatewayRoutes(origin, count) {
-  const routes = [
-    { prefix: '/api', origin, audience: 'api1', scopes: ['api1'] },
-    { prefix: '/open', origin, public: true },
-  ];
-  for (let i = routes.length; i < count; i++) routes.push({ prefix: `/svc${i}/v1`, origin, audience: `svc${i}`, scopes: [`svc${i}`] });
-  return JSON.stringify(routes);
-}
-
 async function gatehouse(alg, { routes, settings = {}, ...seedOptions }) {
   const entries = await build.seed.benchEntries({ kek: BENCH_KEK, alg, ...seedOptions });
   const instance = await startGatehouse({ build, port: port++, entries, bindings: { TOKEN_SIGNING_ALG: alg, GATEWAY_ROUTES: routes, ...settings } });
@@ -69,12 +56,13 @@ const token = (instance, body = tokenBody(), rawOp = undefined) => ({
   load: { url: `${instance.url}/connect/token`, method: 'POST', headers: FORM, body },
 });
 const get = (instance, path, headers) => ({ pid: instance.pid, load: { url: `${instance.url}${path}`, headers } });
+const oidcToken = (provider) => ({ pid: provider.pid, load: { url: `${provider.url}/token`, method: 'POST', headers: FORM, body: tokenBody() } });
 const gateway = (instance, rawOp = undefined) => ({ ...get(instance, '/api/resource', { authorization: `Bearer ${instance.token}` }), rawOp });
 
 try {
   say('starting Miniflare instances and the origin…');
   const origin = await startOrigin(port++);
-  const oneRoute = gatewayRoutes(origin.url, 2);
+  const oneRoute = gatewayRoutes(origin.url);
   const rs = await gatehouse('RS256', { routes: oneRoute });
   const es = await gatehouse('ES256', { routes: oneRoute, wideScopes: 50 });
   const ed = await gatehouse('EdDSA', { routes: oneRoute });
@@ -90,7 +78,10 @@ try {
 
   // Every scenario must succeed before it is timed: a benchmark of error responses proves nothing.
   await expectOk(`${es.url}/connect/token`, { method: 'POST', headers: FORM, body: tokenBody('wide', '') });
-  for (const o of Object.values(oidc)) await expectOk(`${o.url}/token`, { method: 'POST', headers: FORM, body: tokenBody() });
+  for (const o of Object.values(oidc)) {
+    const { url, ...init } = oidcToken(o).load;
+    await expectOk(url, init);
+  }
   for (const g of [rs, es, many, rsEvery, esEvery]) await expectOk(`${g.url}/api/resource`, { headers: { authorization: `Bearer ${g.token}` } });
 
   // The raw jose operation a scenario is held against is measured in every round, just before the
@@ -132,9 +123,9 @@ try {
     gwEs: gateway(es, 'verify ES256'),
     gwMany: gateway(many),
     oidcJwks: { pid: oidc.ES256.pid, load: { url: `${oidc.ES256.url}/jwks` } },
-    oidcRS256: { pid: oidc.RS256.pid, load: { url: `${oidc.RS256.url}/token`, method: 'POST', headers: FORM, body: tokenBody() } },
-    oidcES256: { pid: oidc.ES256.pid, load: { url: `${oidc.ES256.url}/token`, method: 'POST', headers: FORM, body: tokenBody() } },
-    oidcEdDSA: { pid: oidc.EdDSA.pid, load: { url: `${oidc.EdDSA.url}/token`, method: 'POST', headers: FORM, body: tokenBody() } },
+    oidcRS256: oidcToken(oidc.RS256),
+    oidcES256: oidcToken(oidc.ES256),
+    oidcEdDSA: oidcToken(oidc.EdDSA),
     gwRsEvery: gateway(rsEvery, 'verify RS256'),
     gwEsEvery: gateway(esEvery, 'verify ES256'),
   };

@@ -95,6 +95,19 @@ export async function startPassThrough({ build, port, origin }) {
   return { mf, pid, url: `http://127.0.0.1:${port}` };
 }
 
+/**
+ * Gateway routes to the origin, as GATEWAY_ROUTES: `/api` (a token with api1), `/open` (public), and
+ * more unrelated routes up to `count`, to show that matching does not grow with the number of routes.
+ */
+export function gatewayRoutes(origin, count = 2) {
+  const routes = [
+    { prefix: '/api', origin, audience: 'api1', scopes: ['api1'] },
+    { prefix: '/open', origin, public: true },
+  ];
+  for (let i = routes.length; i < count; i++) routes.push({ prefix: `/svc${i}/v1`, origin, audience: `svc${i}`, scopes: [`svc${i}`] });
+  return JSON.stringify(routes);
+}
+
 /** The origin API behind the gateway: a small JSON answer, as a typical API would give. */
 export async function startOrigin(port) {
   const body = JSON.stringify({ ok: true, data: 'x'.repeat(200) });

@@ -41,13 +41,13 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', 'test/cli/**'] },
+        test: { name: 'workers', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', 'test/cli/**', 'test/imports.test.ts'] },
       },
       {
         // End-to-end and CLI tests, in Node, against the server started as the README starts it.
         test: {
           name: 'node',
-          include: ['test/e2e/**/*.test.ts', 'test/cli/**/*.test.ts'],
+          include: ['test/e2e/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/imports.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,

@@ -3,7 +3,7 @@
  * (src/core/key-ring.ts) so that the Worker reads exactly what production stores. Runs in Node;
  * bench/lib/build.mjs bundles it with esbuild.
  */
-import type { SigningAlg } from '../src/config';
+import type { SigningAlg } from '../src/settings';
 import { importKeyEncryptionKey } from '../src/core/key-encryption';
 import { generateStoredKey } from '../src/core/key-ring';
 import { hashSecret } from '../src/core/secrets';

@@ -1,22 +1,18 @@
 import { MAX_ACCESS_TOKEN_LIFETIME } from './core/records';
+import { ConfigError } from './config-error';
 import type { Bindings } from './env';
+import {
+  JWKS_MAX_AGE_SECONDS,
+  KV_PROPAGATION_SECONDS,
+  SIGNING_ALGS,
+  VALIDATOR_LEEWAY_SECONDS,
+  type AuthFailureSettings,
+  type KeyRotationSettings,
+  type ScopeClaimFormat,
+  type SigningAlg,
+} from './settings';
 import { setLogLevel, type LogLevel } from './core/log';
 import { loadGatewayConfig, type GatewayConfig } from './gateway/gateway-config';
-
-/** Algorithms Gatehouse signs with; all asymmetric (RFC 9068 §2.1 forbids `none`). */
-export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
-export type SigningAlg = (typeof SIGNING_ALGS)[number];
-
-export type ScopeClaimFormat = 'string' | 'array';
-
-/** How long validators may cache the JWKS document (its `Cache-Control: max-age`), in seconds. */
-export const JWKS_MAX_AGE_SECONDS = 300;
-
-/** How long a write to Workers KV may take to be seen everywhere, in seconds. */
-export const KV_PROPAGATION_SECONDS = 60;
-
-/** Clock leeway validators commonly allow on `exp` and `nbf` (ASP.NET's default), in seconds. */
-export const VALIDATOR_LEEWAY_SECONDS = 300;
 
 /**
  * How long after its `exp` some validator may still accept a token: the common leeway, or this
@@ -24,28 +20,6 @@ export const VALIDATOR_LEEWAY_SECONDS = 300;
  */
 export function acceptanceLeewaySeconds(gateway: Pick<GatewayConfig, 'clockSkewSeconds'>): number {
   return Math.max(VALIDATOR_LEEWAY_SECONDS, gateway.clockSkewSeconds);
-}
-
-/** The signing-key schedule (docs/keys.md), in seconds. */
-export interface KeyRotationSettings {
-  /** How long a key signs before its successor takes over. */
-  interval: number;
-  /** How long a new key is published in the JWKS before it signs. */
-  propagation: number;
-  /** How long a key stays published after it stopped signing. */
-  retention: number;
-  /** Algorithm of newly generated keys. */
-  alg: SigningAlg;
-}
-
-/** Limits on failed client authentications per caller (docs/abuse.md). */
-export interface AuthFailureSettings {
-  /** Failures allowed for one client id from one IP address within a window. */
-  perClientIp: number;
-  /** Failures allowed from one IP address, across client ids, within a window. */
-  perIp: number;
-  /** The window, in seconds; a caller over a limit is refused until its window ends. */
-  windowSeconds: number;
 }
 
 /** Typed, validated configuration, built once per isolate from the Worker's bindings. */
@@ -60,17 +34,6 @@ export interface Config {
   authFailures: AuthFailureSettings;
   /** The least level of log line written. */
   logLevel: LogLevel;
-}
-
-/** A setting is missing or malformed; the message names the setting. */
-export class ConfigError extends Error {
-  constructor(
-    readonly setting: string,
-    problem: string,
-  ) {
-    super(`${setting} ${problem}`);
-    this.name = 'ConfigError';
-  }
 }
 
 function oneOf<T extends string>(setting: string, value: string | undefined, allowed: readonly T[], fallback: T): T {

@@ -1,4 +1,5 @@
-import { ConfigError, getConfig } from './config';
+import { getConfig } from './config';
+import { ConfigError } from './config-error';
 import { rotateKeys } from './core/key-rotation';
 import { log } from './core/log';
 import type { Bindings } from './env';

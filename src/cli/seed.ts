@@ -1,4 +1,4 @@
-import type { SigningAlg } from '../config';
+import type { SigningAlg } from '../settings';
 import { importKeyEncryptionKey, decryptPrivateJwk } from '../core/key-encryption';
 import { generateStoredKey, parseKeyRing, signingKeyAt, type KeyRingRecord } from '../core/key-ring';
 import { KEY } from '../core/store';

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { AuthFailureSettings } from '../config';
+import type { AuthFailureSettings } from '../settings';
 
 /** Failures counted in one fixed window. */
 interface Counter {

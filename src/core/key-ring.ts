@@ -1,5 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { SIGNING_ALGS, type Config, type SigningAlg } from '../config';
+import type { Config } from '../config';
+import { SIGNING_ALGS, type SigningAlg } from '../settings';
 import { OAuthError } from '../errors';
 import { decryptPrivateJwk, encryptPrivateJwk, importKeyEncryptionKey } from './key-encryption';
 import { log } from './log';

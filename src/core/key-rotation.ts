@@ -1,4 +1,5 @@
-import type { Config, KeyRotationSettings } from '../config';
+import type { Config } from '../config';
+import type { KeyRotationSettings } from '../settings';
 import { decryptPrivateJwk, importKeyEncryptionKey } from './key-encryption';
 import { forgetKeyRing, generateStoredKey, parseKeyRing, signingKeyAt, type KeyRingRecord, type StoredKey } from './key-ring';
 import { log } from './log';

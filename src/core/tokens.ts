@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import type { ScopeClaimFormat } from '../config';
+import type { ScopeClaimFormat } from '../settings';
 import { randomId } from './encoding';
 import type { Signer } from './key-ring';
 import type { ClientRecord } from './records';

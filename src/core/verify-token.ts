@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import { SIGNING_ALGS } from '../config';
+import { SIGNING_ALGS } from '../settings';
 import { publicKeyOf, type KeyRingRecord } from './key-ring';
 
 /** Why a token was refused; `code` is stable, `message` is safe to log (never the token). */

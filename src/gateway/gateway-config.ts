@@ -1,4 +1,4 @@
-import { ConfigError } from '../config';
+import { ConfigError } from '../config-error';
 import type { Bindings } from '../env';
 import { RouteTable } from './route-table';
 import { mergeRoutes, parseRouteList } from './routes';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config';
+import { ConfigError } from '../config-error';
 
 /** `self`: tokens issued by this Gatehouse, verified with its own key ring in memory. */
 export const SELF_ISSUER = 'self';

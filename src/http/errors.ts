@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { ConfigError } from '../config';
+import { ConfigError } from '../config-error';
 import { log } from '../core/log';
 import { OAuthError, toResponse } from '../errors';
 
@@ -12,7 +12,8 @@ export function renderError(error: Error, c: Context): Response {
   }
   if (error instanceof ConfigError) {
     log('error', 'config_invalid', { setting: error.setting, problem: error.message });
-    return toResponse(new OAuthError('server_error', `Gatehouse is misconfigured: ${error.message}`));
+    // The value may be a secret or an internal address: the caller learns which setting, the log what is wrong.
+    return toResponse(new OAuthError('server_error', `Gatehouse is misconfigured: the setting ${error.setting} is invalid`));
   }
   if (error instanceof HTTPException && error.status < 500) {
     return toResponse(new OAuthError('invalid_request', error.message || 'the request is malformed', { status: error.status }));

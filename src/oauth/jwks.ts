@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { getConfig, JWKS_MAX_AGE_SECONDS } from '../config';
+import { getConfig } from '../config';
+import { JWKS_MAX_AGE_SECONDS } from '../settings';
 import { getKeyRing, publicJwks } from '../core/key-ring';
 import type { AppEnv } from '../env';
 

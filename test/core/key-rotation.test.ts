@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type KeyRotationSettings } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import type { KeyRotationSettings } from '../../src/settings';
 import type { StoredKey } from '../../src/core/key-ring';
 import { planRotation, rotateKeys } from '../../src/core/key-rotation';
 

@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/config-error';
 import { parseKeyRing } from '../../src/core/key-ring';
 import { parseClient, parseResource, parseScope, RecordError } from '../../src/core/records';
 import type { Bindings } from '../../src/env';
@@ -96,18 +97,21 @@ describe('bad settings', () => {
       fc.asyncProperty(fc.constantFrom(...SETTINGS), value, async (setting, v) => {
         const bindings = { ...env, [setting]: v } as Bindings;
         let problem: string | undefined;
+        let failing: string | undefined;
         try {
           loadConfig(bindings);
         } catch (error) {
           expect(error).toBeInstanceOf(ConfigError);
           problem = (error as Error).message;
           expect(problem.startsWith(setting)).toBe(true);
+          failing = (error as ConfigError).setting;
         }
         fc.pre(problem !== undefined);
         const res = await tokenRequest(bindings);
         expect(res.status).toBe(500);
         expect(res.headers.get('Cache-Control')).toBe('no-store');
-        expect(await res.json()).toEqual({ error: 'server_error', error_description: `Gatehouse is misconfigured: ${problem}` });
+        // The caller learns which setting, never its value (it may be a secret or an internal address).
+        expect(await res.json()).toEqual({ error: 'server_error', error_description: `Gatehouse is misconfigured: the setting ${failing} is invalid` });
       }),
       { numRuns: 150 },
     );

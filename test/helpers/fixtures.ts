@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { importKeyEncryptionKey } from '../../src/core/key-encryption';
 import { generateStoredKey, type StoredKey } from '../../src/core/key-ring';
-import type { SigningAlg } from '../../src/config';
+import type { SigningAlg } from '../../src/settings';
 
 /** The article's client secret, and its IdentityServer hash, base64(SHA-256("secret")). */
 export const SECRET = 'secret';

@@ -71,7 +71,7 @@ describe('discovery (RFC 8414)', () => {
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({
       error: 'server_error',
-      error_description: 'Gatehouse is misconfigured: SCOPE_CLAIM_FORMAT must be one of string, array; got "csv"',
+      error_description: 'Gatehouse is misconfigured: the setting SCOPE_CLAIM_FORMAT is invalid',
     });
   });
 });

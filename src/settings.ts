@@ -1,0 +1,41 @@
+/**
+ * Constants and setting shapes shared across the Worker. A leaf module: it imports nothing, so any
+ * module may depend on it without forming a cycle through src/config.ts.
+ */
+
+/** Algorithms Gatehouse signs with; all asymmetric (RFC 9068 §2.1 forbids `none`). */
+export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+export type ScopeClaimFormat = 'string' | 'array';
+
+/** How long validators may cache the JWKS document (its `Cache-Control: max-age`), in seconds. */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
+/** How long a write to Workers KV may take to be seen everywhere, in seconds. */
+export const KV_PROPAGATION_SECONDS = 60;
+
+/** Clock leeway validators commonly allow on `exp` and `nbf` (ASP.NET's default), in seconds. */
+export const VALIDATOR_LEEWAY_SECONDS = 300;
+
+/** The signing-key schedule (docs/keys.md), in seconds. */
+export interface KeyRotationSettings {
+  /** How long a key signs before its successor takes over. */
+  interval: number;
+  /** How long a new key is published in the JWKS before it signs. */
+  propagation: number;
+  /** How long a key stays published after it stopped signing. */
+  retention: number;
+  /** Algorithm of newly generated keys. */
+  alg: SigningAlg;
+}
+
+/** Limits on failed client authentications per caller (docs/abuse.md). */
+export interface AuthFailureSettings {
+  /** Failures allowed for one client id from one IP address within a window. */
+  perClientIp: number;
+  /** Failures allowed from one IP address, across client ids, within a window. */
+  perIp: number;
+  /** The window, in seconds; a caller over a limit is refused until its window ends. */
+  windowSeconds: number;
+}

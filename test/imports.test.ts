@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const SRC = resolve(__dirname, '../src');
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
 /** Every relative import of every module under src/, type-only imports included. */
 function importGraph(): Map<string, string[]> {

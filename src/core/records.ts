@@ -29,6 +29,12 @@ export interface ClientRecord {
   claims: Record<string, ClaimValue>;
   /** Prefix put before each of `claims`' names (IdentityServer's `ClientClaimsPrefix`). */
   claimsPrefix: string;
+  /**
+   * Epoch seconds: the client's tokens issued (`iat`) before this instant are refused everywhere.
+   * Set when the client is created, so a client deleted and re-created under the same id does not
+   * revive the old one's tokens, and moved forward when an operator revokes all its tokens.
+   */
+  tokensNotBefore?: number;
 }
 
 export type ClaimValue = string | number | boolean | Array<string | number | boolean>;
@@ -175,7 +181,15 @@ export function parseClient(key: string, raw: string): ClientRecord {
     accessTokenLifetime: lifetime,
     claims: claims(key, o, claimsPrefix),
     claimsPrefix,
+    ...tokensNotBefore(key, o),
   };
+}
+
+function tokensNotBefore(key: string, o: Obj): { tokensNotBefore?: number } {
+  const v = o.tokensNotBefore;
+  if (v === undefined) return {};
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new RecordError(key, '"tokensNotBefore" must be epoch seconds');
+  return { tokensNotBefore: v };
 }
 
 /** Parses and validates a `scope:{name}` record. */

@@ -6,6 +6,12 @@ import { TokenRejected } from '../core/verify-token';
 /** Asymmetric JWS algorithms only (RFC 8725 §3.1): never `none`, never an HMAC. */
 export const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
+/** Most bytes read of a discovery document or a JWKS: real ones are a few KiB, and a larger one is not read into memory. */
+export const MAX_DOCUMENT_BYTES = 64 * 1024;
+
+/** Default of {@link RemoteIssuerOptions.staleMs}: a day. */
+const DEFAULT_STALE_MS = 24 * 3_600_000;
+
 export interface RemoteIssuerOptions {
   /** Least time between two fetches caused by an unknown `kid`, ms. */
   refreshMs: number;
@@ -13,6 +19,12 @@ export interface RemoteIssuerOptions {
   maxAgeMs: number;
   /** Timeout of each fetch, ms. */
   timeoutMs: number;
+  /**
+   * Age after which a key set is no longer used, ms (default {@link DEFAULT_STALE_MS}): when the
+   * issuer stays unreachable that long, its tokens get 503 until a fetch succeeds. Fetching again
+   * starts by then even if `maxAgeMs` is longer.
+   */
+  staleMs?: number;
 }
 
 type KeyLookup = ReturnType<typeof createLocalJWKSet>;
@@ -22,28 +34,31 @@ type KeyLookup = ReturnType<typeof createLocalJWKSet>;
  * (§4) and cached for the isolate. Fetches happen only on a first use, when the set is older than
  * `maxAgeMs`, or when a token names an unknown `kid` — the last at most once per `refreshMs`, so a
  * key rollover at the issuer is picked up at once while a flood of made-up `kid`s costs nothing.
- * A key set once fetched keeps serving when the issuer is unreachable.
+ * A key set keeps serving while the issuer is unreachable, up to `staleMs` after it was fetched: a
+ * key the issuer has since revoked is not trusted for ever.
  */
 export class RemoteIssuer {
   private keys: KeyLookup | undefined;
   private fetchedAt = 0;
   private attemptedAt = -Infinity;
   private inflight: { done: Promise<void>; startedAt: number } | undefined;
+  private readonly staleMs: number;
+  private readonly refetchAfterMs: number;
 
   constructor(
     readonly issuer: string,
     private readonly options: RemoteIssuerOptions,
-  ) {}
+  ) {
+    this.staleMs = options.staleMs ?? DEFAULT_STALE_MS;
+    this.refetchAfterMs = Math.min(options.maxAgeMs, this.staleMs);
+  }
 
   /** The key for a token's header, for jose's `jwtVerify`. */
   readonly keyFor = async (header: JWSHeaderParameters): Promise<CryptoKey> => {
     const now = Date.now();
-    if (!this.keys || now - this.fetchedAt >= this.options.maxAgeMs) await this.refresh(now);
-    if (!this.keys) {
-      throw new OAuthError('temporarily_unavailable', "the token issuer's signing keys cannot be fetched; try again shortly", {
-        headers: { 'Retry-After': String(Math.ceil(this.options.refreshMs / 1000)) },
-      });
-    }
+    if (!this.keys || now - this.fetchedAt >= this.refetchAfterMs) await this.refresh(now);
+    if (!this.keys) throw this.unavailable('never fetched');
+    if (now - this.fetchedAt >= this.staleMs) throw this.unavailable(`last fetched ${Math.round((now - this.fetchedAt) / 1000)} s ago`);
     try {
       return (await this.keys(header)) as CryptoKey;
     } catch (error) {
@@ -91,6 +106,14 @@ export class RemoteIssuer {
     return this.waitAtMost(attempt.done, longest);
   }
 
+  /** 503 for this issuer's tokens (RFC 9110 §15.6.4), with Retry-After (§10.2.3) the interval until a fetch may be tried again. */
+  private unavailable(keys: string): OAuthError {
+    return new OAuthError('temporarily_unavailable', "the token issuer's signing keys cannot be fetched; try again shortly", {
+      headers: { 'Retry-After': String(Math.ceil(this.options.refreshMs / 1000)) },
+      logDetail: `keys of ${this.issuer}: ${keys}`,
+    });
+  }
+
   private waitAtMost(done: Promise<void>, ms: number): Promise<void> {
     let release!: () => void;
     const expired = new Promise<void>((resolve) => (release = resolve));
@@ -122,8 +145,34 @@ export class RemoteIssuer {
       await res.body?.cancel();
       throw new Error(`${url} answered ${res.status}`);
     }
-    const body: unknown = await res.json();
+    const body: unknown = JSON.parse(await boundedText(res, url));
     if (typeof body !== 'object' || body === null) throw new Error(`${url} is not a JSON object`);
     return body as Record<string, unknown>;
   }
+}
+
+/**
+ * The body as text, read up to {@link MAX_DOCUMENT_BYTES}: a larger declared `Content-Length` is
+ * refused before reading, and a body without one is cut off once it passes the limit.
+ */
+async function boundedText(res: Response, url: string): Promise<string> {
+  const tooLarge = () => new Error(`${url} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
+  if (Number(res.headers.get('Content-Length')) > MAX_DOCUMENT_BYTES) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    bytes += chunk.value.byteLength;
+    if (bytes > MAX_DOCUMENT_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    text += decoder.decode(chunk.value, { stream: true });
+  }
+  return text + decoder.decode();
 }

@@ -2,14 +2,16 @@
 export const ASSERTION_HEADER = 'Gatehouse-Assertion';
 export const CLIENT_ID_HEADER = 'X-Gatehouse-Client-Id';
 export const SCOPE_HEADER = 'X-Gatehouse-Scope';
+export const ISSUER_HEADER = 'X-Gatehouse-Issuer';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1), meaningful for one connection only. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 
 /**
  * Headers a caller could set to speak for someone else, or to make the origin see another host,
- * path or method than the gateway checked. Conventions of common proxies and platforms: oauth2-proxy,
- * Kong, Istio, Google ESP, Azure EasyAuth, AWS ALB, Cloudflare Access, IIS.
+ * path or method than the gateway checked. Conventions of common proxies, platforms and frameworks:
+ * oauth2-proxy, Kong, Istio and Envoy, Google ESP and IAP, Azure EasyAuth, AWS ALB, Cloudflare
+ * Access, Traefik, nginx, Akamai, IIS.
  */
 const SPOOFABLE = [
   'host',
@@ -20,12 +22,21 @@ const SPOOFABLE = [
   'x-forwarded-port',
   'x-forwarded-prefix',
   'x-forwarded-for',
+  'x-forwarded-uri',
+  'x-forwarded-method',
+  'x-forwarded-server',
+  'x-forwarded-scheme',
+  'x-forwarded-ssl',
+  'x-original-host',
   'x-forwarded-user',
   'x-forwarded-email',
   'x-forwarded-preferred-username',
   'x-forwarded-groups',
   'x-forwarded-access-token',
   'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
   'x-client-id',
   'x-client-name',
   'x-user',
@@ -47,7 +58,7 @@ const SPOOFABLE = [
   'x-http-method',
   'x-method-override',
 ];
-const SPOOFABLE_PREFIXES = /^(?:x-gatehouse-|x-auth-request-|x-consumer-|x-ms-client-principal|x-amzn-oidc-|cf-access-)/;
+const SPOOFABLE_PREFIXES = /^(?:x-gatehouse-|x-auth-request-|x-consumer-|x-ms-client-principal|x-amzn-oidc-|cf-access-|x-envoy-|x-goog-iap-|x-goog-authenticated-user-)/;
 
 const DROPPED = new Set([...HOP_BY_HOP, ...SPOOFABLE]);
 

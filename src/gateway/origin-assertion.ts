@@ -1,7 +1,8 @@
 import { SignJWT } from 'jose';
 import type { Config } from '../config';
+import { randomId } from '../core/encoding';
 import { currentSigner } from '../core/key-ring';
-import { TtlCache } from '../core/ttl-cache';
+import { queryHash } from '../origin/verify-assertion';
 import type { Caller } from './context';
 
 /** The `typ` of the origin assertion (RFC 8725 §3.11: a type of its own, so it is never taken for an access token). */
@@ -17,45 +18,45 @@ export interface AssertionInput {
   method: string;
   /** The forwarded URL without query or fragment (as `htu` of RFC 9449 §4.2). */
   url: string;
+  /** The forwarded query as `URL.search` gives it: empty, or `?` and the query. */
+  search: string;
 }
 
-let cache: TtlCache<string> | undefined;
-let cacheLifetime = -1;
+/**
+ * The key that signs origin assertions: today the current key of the ring, so the JWKS already
+ * publishes it. The one place to change when assertions get a key of their own (an ES256 signature
+ * costs a fraction of an RS256 one, and every forwarded request pays for one).
+ */
+function assertionSigner(kv: KVNamespace, config: Config) {
+  return currentSigner(kv, config);
+}
 
 /**
- * The gateway's word to the origin: a JWT signed with the current key of the ring (so the JWKS
- * publishes its key), for the origin as audience, naming the caller and bound to the method and
- * URL. Identical claims reuse one signed assertion for half its lifetime: an RS256 signature costs
- * more than the rest of the request, and the assertion carries no `jti` to make each one unique.
+ * The gateway's word to the origin: a JWT for the origin as audience, naming the caller and bound
+ * to the method, URL and query of the forwarded request. Each one is signed afresh with a `jti` of
+ * its own, so an origin can refuse one it has seen before (docs/origin-trust.md).
  */
-export function originAssertion(kv: KVNamespace, config: Config, input: AssertionInput): Promise<string> {
-  const lifetime = config.gateway.assertionLifetimeSeconds;
-  if (!cache || cacheLifetime !== lifetime) {
-    // Bounded well below the isolate's memory: an entry is about 1 KB, and callers of many
-    // distinct paths gain little from it anyway.
-    cache = new TtlCache(Math.floor(lifetime / 2) * 1000, 2000);
-    cacheLifetime = lifetime;
-  }
+export async function originAssertion(kv: KVNamespace, config: Config, input: AssertionInput): Promise<string> {
   const { caller } = input;
-  const key = JSON.stringify([input.issuer, input.audience, caller.subject, caller.clientId, caller.scopes, caller.issuer, caller.jti, input.method, input.url]);
-  return cache.get(key, async () => {
-    const claims = {
-      iss: input.issuer,
-      aud: input.audience,
-      sub: caller.subject,
-      client_id: caller.clientId,
-      scope: caller.scopes.join(' '),
-      token_iss: caller.issuer,
-      ...(caller.jti === undefined ? {} : { token_jti: caller.jti }),
-      htm: input.method,
-      htu: input.url,
-    };
-    const signer = await currentSigner(kv, config);
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: ASSERTION_TYPE })
-      .setIssuedAt(now)
-      .setExpirationTime(now + lifetime)
-      .sign(signer.key);
-  });
+  const claims = {
+    iss: input.issuer,
+    aud: input.audience,
+    sub: caller.subject,
+    client_id: caller.clientId,
+    scope: caller.scopes.join(' '),
+    token_iss: caller.issuer,
+    ...(caller.jti === undefined ? {} : { token_jti: caller.jti }),
+    htm: input.method,
+    htu: input.url,
+    // htu leaves the query out (RFC 9449 §4.2); its hash binds it without copying it into the token.
+    query_sha256: await queryHash(input.search),
+    jti: randomId(16),
+  };
+  const signer = await assertionSigner(kv, config);
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: ASSERTION_TYPE })
+    .setIssuedAt(now)
+    .setExpirationTime(now + config.gateway.assertionLifetimeSeconds)
+    .sign(signer.key);
 }

@@ -4,15 +4,16 @@ import { log } from '../core/log';
 import { OAuthError } from '../errors';
 import { issuerFor } from '../oauth/issuer';
 import type { GatewayEnv } from './context';
-import { ASSERTION_HEADER, CLIENT_ID_HEADER, originRequestHeaders, SCOPE_HEADER } from './headers';
+import { ASSERTION_HEADER, CLIENT_ID_HEADER, ISSUER_HEADER, originRequestHeaders, SCOPE_HEADER } from './headers';
 import { originAssertion } from './origin-assertion';
 
 /**
  * Middleware: forwards the request to the matched route's origin and returns the origin's answer.
  * The URL is built from the configured origin and the normalised path only, never from the
- * request's host or an absolute request-target. Method, query and the streamed body pass through;
- * the caller's identity reaches the origin only as the gateway's signed assertion (and the plain
- * headers beside it). Redirects are returned, not followed.
+ * request's host or an absolute request-target. Method, query and the streamed body pass through
+ * (GET and HEAD go without a body, and without a header announcing one); the caller's identity
+ * reaches the origin only as the gateway's signed assertion (and the plain headers beside it).
+ * Redirects are returned, not followed.
  */
 export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
   return async function forwardToOrigin(c) {
@@ -22,6 +23,10 @@ export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
     const target = `${route.origin}${path}`;
 
     const headers = originRequestHeaders(c.req.raw.headers, route.forwardAuthorization);
+    // A GET or HEAD is forwarded without a body; a Content-Length the caller sent would announce
+    // one that never comes (RFC 9110 §8.6), and Transfer-Encoding is hop-by-hop (dropped above).
+    const bodiless = c.req.method === 'GET' || c.req.method === 'HEAD';
+    if (bodiless) headers.delete('Content-Length');
     headers.set('X-Forwarded-Host', incoming.host);
     headers.set('X-Forwarded-Proto', incoming.protocol.slice(0, -1));
     const clientIp = c.req.header('CF-Connecting-IP');
@@ -36,8 +41,11 @@ export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
         audience: route.assertionAudience,
         method: c.req.method,
         url: target,
+        search: incoming.search,
       });
       headers.set(ASSERTION_HEADER, assertion);
+      // A client id is unique only at its issuer: the pair names the caller.
+      headers.set(ISSUER_HEADER, caller.issuer);
       headers.set(CLIENT_ID_HEADER, caller.clientId);
       headers.set(SCOPE_HEADER, caller.scopes.join(' '));
     }
@@ -52,7 +60,7 @@ export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
       response = await fetch(`${target}${incoming.search}`, {
         method: c.req.method,
         headers,
-        body: c.req.method === 'GET' || c.req.method === 'HEAD' ? null : c.req.raw.body,
+        body: bodiless ? null : c.req.raw.body,
         redirect: 'manual',
         signal: abort.signal,
       });

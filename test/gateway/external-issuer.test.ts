@@ -33,6 +33,8 @@ describe('gateway: tokens of another trusted issuer, by discovery and JWKS', () 
     expect(res.status).toBe(200);
     const echo = (await res.json()) as Echo;
     expect(echo.headers['x-gatehouse-client-id']).toBe('client');
+    // The same client id may exist at another issuer: the origin is told which one vouches for it.
+    expect(echo.headers['x-gatehouse-issuer']).toBe('https://a.idp.test');
     expect(echo.headers['x-gatehouse-scope']).toBe('api1');
     const assertion = decodeJwt(echo.headers['gatehouse-assertion']!);
     expect(assertion).toMatchObject({ iss: 'https://gatehouse.test', sub: 'client', token_iss: 'https://a.idp.test' });
@@ -191,5 +193,26 @@ describe('gateway: the other issuer unreachable', () => {
     expect(waited).toBeLessThan(2000);
     expect(await originSaw(probe)).toBe(false);
     await issuerControl('slow.idp.test', { delayMs: 0 });
+  });
+});
+
+describe('gateway: an issuer serving an oversized JWKS', () => {
+  it('refuses a JWKS over 64 KiB: its tokens get 503, and the origin is never called', async () => {
+    const big = envWith({
+      GATEWAY_ROUTES_EXTRA: JSON.stringify([{ prefix: '/big', origin: 'https://origin.test', audience: 'api1', issuers: ['https://big.idp.test'] }]),
+    });
+    const b1 = await foreignKey('b1');
+    // 200 more RSA keys: about 83 KiB.
+    const padding = Array.from({ length: 200 }, (_, i) => ({ ...b1.jwk, kid: `pad-${i}` }));
+    await issuerControl('big.idp.test', { jwks: { keys: [b1.jwk, ...padding] } });
+    const probe = newProbe();
+    const res = await app.fetch(
+      new Request(`https://gatehouse.test/big/x?probe=${probe}`, { headers: { Authorization: `Bearer ${await foreignToken('big.idp.test', b1)}` } }),
+      big,
+    );
+    expect(res.status).toBe(503);
+    expect(res.headers.get('Retry-After')).toBe('60');
+    expect(await originSaw(probe)).toBe(false);
+    expect(await issuerControl('big.idp.test')).toMatchObject({ discoveryHits: 1, jwksHits: 1 });
   });
 });

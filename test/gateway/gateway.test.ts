@@ -288,7 +288,7 @@ describe('gateway: what the caller sends is not what the origin trusts', () => {
     const echo = (await (await callWith(token, '/api/x', { headers: spoofed })).json()) as Echo;
     // cf-worker is added by the runtime to every subrequest.
     expect(Object.keys(echo.headers).sort()).toEqual([
-      'cf-worker', 'gatehouse-assertion', 'x-forwarded-host', 'x-forwarded-proto', 'x-gatehouse-client-id', 'x-gatehouse-scope', 'x-kept',
+      'cf-worker', 'gatehouse-assertion', 'x-forwarded-host', 'x-forwarded-proto', 'x-gatehouse-client-id', 'x-gatehouse-issuer', 'x-gatehouse-scope', 'x-kept',
     ]);
     expect(echo.headers['gatehouse-assertion']).not.toBe('forged');
     expect(echo.headers['x-gatehouse-client-id']).toBe('client');
@@ -402,5 +402,50 @@ describe('gateway: routes', () => {
   it('leaves the endpoints of the token server alone', async () => {
     expect((await callWith(undefined, '/healthz')).status).toBe(200);
     expect((await callWith(undefined, '/.well-known/openid-configuration/jwks')).status).toBe(200);
+  });
+});
+
+describe('gateway: more headers a caller may not set', () => {
+  it.each([
+    ['X-Forwarded-Uri', '/admin'],
+    ['X-Forwarded-Method', 'DELETE'],
+    ['X-Forwarded-Server', 'internal.example.com'],
+    ['X-Forwarded-Scheme', 'https'],
+    ['X-Forwarded-Ssl', 'on'],
+    ['X-Original-Host', 'internal.example.com'],
+    ['True-Client-IP', '10.0.0.1'],
+    ['X-Client-IP', '10.0.0.1'],
+    ['X-Cluster-Client-IP', '10.0.0.1'],
+    ['X-Envoy-Original-Path', '/admin'],
+    ['X-Envoy-External-Address', '10.0.0.1'],
+    ['X-Envoy-Internal', 'true'],
+    ['X-Goog-IAP-JWT-Assertion', 'forged'],
+    ['X-Goog-Authenticated-User-Email', 'accounts.google.com:root@example.com'],
+    ['X-Goog-Authenticated-User-Id', 'accounts.google.com:1'],
+    ['X-Gatehouse-Issuer', 'https://evil.test'],
+  ])('strips %s', async (name, value) => {
+    const echo = (await (await callWith(token, '/api/x', { headers: { [name]: value, 'X-Kept': 'yes' } })).json()) as Echo;
+    const received = echo.headers[name.toLowerCase()];
+    // The gateway sets X-Gatehouse-Issuer itself, from the verified token.
+    if (name === 'X-Gatehouse-Issuer') expect(received).toBe('https://gatehouse.test');
+    else expect(received).toBeUndefined();
+    expect(echo.headers['x-kept']).toBe('yes');
+  });
+});
+
+describe('gateway: a GET or HEAD carries no body and announces none', () => {
+  it('forwards a GET without Content-Length or Transfer-Encoding, even when the caller sent them', async () => {
+    const plain = (await (await callWith(token, '/api/x')).json()) as Echo;
+    expect(plain.headers['content-length']).toBeUndefined();
+    const announced = (await (await callWith(token, '/api/x', { headers: { 'Content-Length': '5' } })).json()) as Echo;
+    expect(announced.body).toBeNull();
+    expect(announced.headers['content-length']).toBeUndefined();
+    expect(announced.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('keeps the Content-Length of a body it forwards', async () => {
+    const echo = (await (await callWith(token, '/api/x', { method: 'POST', body: 'hello' })).json()) as Echo;
+    expect(echo.body).toBe('hello');
+    expect(echo.headers['content-length']).toBe('5');
   });
 });

@@ -3,6 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { call, ORIGIN } from '../helpers/fixtures';
 import { callWith, issuedToken, seedWithKey, type Echo, type RingKey } from '../helpers/gateway';
 
+/** base64url SHA-256 of a query string, computed here independently of the code under test. */
+async function sha256(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return btoa(String.fromCharCode(...digest)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
 let ring: RingKey;
 let token: string;
 let jwks: { keys: JWK[] };
@@ -37,6 +43,8 @@ describe('gateway: the origin assertion', () => {
       token_jti: accessToken.jti,
       htm: 'POST',
       htu: 'https://origin.test/api/weatherforecast',
+      query_sha256: await sha256('days=2'),
+      jti: expect.stringMatching(/^[\w-]{22}$/),
       iat: expect.any(Number),
       exp: payload.iat! + 60,
     });
@@ -48,6 +56,25 @@ describe('gateway: the origin assertion', () => {
     expect(payload.aud).toBe('https://origin.test');
     expect(payload.htu).toBe('https://origin.test/base/a/b');
     expect(payload.htm).toBe('GET');
+    expect(payload.query_sha256).toBe(await sha256('q=1'));
+  });
+
+  it('binds an empty query as the hash of the empty string', async () => {
+    const echo = (await (await callWith(token, '/api/x')).json()) as Echo;
+    expect(decodeJwt(echo.headers['gatehouse-assertion']!).query_sha256).toBe('47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU');
+  });
+
+  it('is signed afresh for each request, with a jti of its own, even for identical requests', async () => {
+    const [first, second] = await Promise.all([1, 2].map(async () => ((await (await callWith(token, '/api/same?x=1')).json()) as Echo).headers['gatehouse-assertion']!));
+    expect(first).not.toBe(second);
+    expect(decodeJwt(first!).jti).not.toBe(decodeJwt(second!).jti);
+  });
+
+  it("names the access token's issuer to the origin beside the client id", async () => {
+    const echo = (await (await callWith(token, '/api/x')).json()) as Echo;
+    expect(echo.headers['x-gatehouse-issuer']).toBe(ORIGIN);
+    expect(echo.headers['x-gatehouse-client-id']).toBe('client');
+    expect(decodeJwt(echo.headers['gatehouse-assertion']!).token_iss).toBe(ORIGIN);
   });
 
   it('is not an access token: the gateway itself refuses it as a bearer token', async () => {

@@ -23,6 +23,8 @@ export interface GatewayRoute {
   issuers: string[];
   /** Remove the prefix from the forwarded path. */
   stripPrefix: boolean;
+  /** Accept `;parameters` in path segments (RFC 3986 §3.3), which most origins never expect. */
+  pathParameters: boolean;
   /** `aud` of the origin assertion; defaults to the origin's scheme://host[:port]. */
   assertionAudience: string;
   /** No token needed and no assertion sent: a plain pass-through (still never an open proxy). */
@@ -36,11 +38,13 @@ const RESERVED_SEGMENTS = new Set(['connect', '.well-known', 'healthz', 'admin']
 
 const FIELDS = new Set([
   'prefix', 'origin', 'audience', 'scopes', 'scopeMatch', 'methods', 'forwardAuthorization',
-  'issuers', 'stripPrefix', 'assertionAudience', 'public', 'realm',
+  'issuers', 'stripPrefix', 'pathParameters', 'assertionAudience', 'public', 'realm',
 ]);
 
-// RFC 3986 §3.3 pchar without percent-encoding: a prefix is plain text, compared byte for byte.
-const PREFIX = /^(\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)+$/;
+// RFC 3986 §2.3 unreserved characters only: a prefix is compared byte for byte with the canonical
+// path, which decodes exactly these (§6.2.2.2), so no other spelling of a prefix reaches its route.
+// A sub-delimiter would keep a second spelling (`%21` for `!`), and `;` starts path parameters.
+const PREFIX = /^(\/[A-Za-z0-9\-._~]+)+$/;
 const METHOD = /^[A-Z]+$/;
 // RFC 6749 §3.3 scope-token.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -88,7 +92,7 @@ export function parseRoute(where: string, raw: unknown): GatewayRoute {
   }
 
   if (typeof r.prefix !== 'string' || !PREFIX.test(r.prefix)) {
-    throw new ConfigError(`${where}.prefix`, `must be a path like "/api" or "/api/v1" (no trailing slash, no percent-encoding); got ${JSON.stringify(r.prefix)}`);
+    throw new ConfigError(`${where}.prefix`, `must be a path like "/api" or "/api/v1" (letters, digits, "-", ".", "_" and "~" only; no trailing slash); got ${JSON.stringify(r.prefix)}`);
   }
   const segments = r.prefix.split('/').slice(1);
   if (segments.some((s) => s === '.' || s === '..')) throw new ConfigError(`${where}.prefix`, 'must not contain "." or ".." segments');
@@ -143,6 +147,7 @@ export function parseRoute(where: string, raw: unknown): GatewayRoute {
     forwardAuthorization: flag(`${where}.forwardAuthorization`, r.forwardAuthorization),
     issuers,
     stripPrefix: flag(`${where}.stripPrefix`, r.stripPrefix),
+    pathParameters: flag(`${where}.pathParameters`, r.pathParameters),
     assertionAudience: (r.assertionAudience as string | undefined) ?? origin.origin,
     public: isPublic,
     realm: (r.realm as string | undefined) ?? 'gatehouse',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../src/index';
 import { ORIGIN } from '../helpers/fixtures';
 import { callWith, envWith, issuedToken, newProbe, now, originSaw, seedWithKey, sign, type Echo, type RingKey } from '../helpers/gateway';
-import { captureLogs, expectCleanLogs, expectWellFormed, extraHeaders, forgedJwt, method, SECRET_MARKER } from './hostile';
+import { captureLogs, expectCleanLogs, expectWellFormed, extraHeaders, forgedJwt, hostilePath, method, SECRET_MARKER } from './hostile';
 
 // The routes of vitest.config.ts, and what each one demands of a token (aud api1 unless said).
 const ROUTES: Record<string, { scopes: string[]; any?: boolean; audiences?: string[]; methods?: string[]; public?: boolean; forwardsAuthorization?: boolean }> = {
@@ -73,6 +73,8 @@ const Q = '"(?:[^"\\\\]|\\\\.)*"';
 const path = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...Object.keys(ROUTES)), fc.constantFrom('', '/', '/weatherforecast', '/a/b', '/%2e%2e/x', '/..', '/./x', '/%2F', '//x')).map(([p, s]) => p + s) },
   fc.constantFrom('/', '/nope', '/API/x', '/apix', '//api/x', '/api%2Fx', '/api/../connect/token', '/connect/token/x', '/%61pi/x', '/public/..%2f..%2fapi'),
+  fc.constantFrom('/public/..;/api/x', '/%70ublic/x', '/public;x/x', '/public/%2e%2e;/api', '/public/x;p=1'),
+  hostilePath,
 );
 
 describe('gateway under hostile input', () => {

@@ -184,6 +184,24 @@ export const extraHeaders = fc.array(
   { maxLength: 3 },
 );
 
+/**
+ * Pieces of hostile request paths, from the published gateway-bypass classes: dot segments and
+ * their spellings, `;` path parameters (Tomcat, Jetty, Spring), double encoding, overlong UTF-8
+ * (old IIS), `%u` escapes, backslashes, encoded separators, NUL, case and trailing-dot variants of
+ * a nested prefix, and malformed escapes. Joined at random they also make spellings no list has.
+ */
+const pathPiece = fc.constantFrom(
+  '/', '/', '/', '.', '..', ';', '%', '2', '5', 'e', 'E', 'c', '0', 'a', 'f', '\\', 'x', '=', '~', ' ',
+  'admin', 'admin', 'api', 'ADMIN', 'Admin', '..;', ';x=1', ';jsessionid=A',
+  '%2e', '%2E', '%2f', '%2F', '%25', '%252e', '%252f', '%5c', '%5C', '%3b', '%3B', '%00', '%20', '%09',
+  '%c0%ae', '%c0%af', '%e0%80%ae', '%u002e', '%61', '%69', '%6E', '%7e', '%C4%B1', '%zz',
+);
+
+/** A request path aimed at the gateway's `/api` and `/api/admin` routes, in a hostile spelling. */
+export const hostilePath = fc
+  .tuple(fc.constantFrom('/api/', '/api', '/api/admin', '/', '//', '/%61pi/'), fc.array(pathPiece, { maxLength: 14 }))
+  .map(([head, pieces]) => head + pieces.join(''));
+
 /** HTTP methods, standard and not. */
 export const method = fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND', 'post');
 

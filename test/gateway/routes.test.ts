@@ -27,6 +27,7 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
       forwardAuthorization: false,
       issuers: ['self'],
       stripPrefix: false,
+      pathParameters: false,
       assertionAudience: 'https://api.internal',
       public: false,
       realm: 'gatehouse',
@@ -42,11 +43,11 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
   it('normalises the origin, adds HEAD to GET, and keeps the route settings', () => {
     const [route] = parseRouteList('GATEWAY_ROUTES', [{
       ...ok, origin: 'https://api.internal:8443/v1/', methods: ['GET', 'POST'], scopes: 'api1', scopeMatch: 'any',
-      issuers: ['self', 'https://idp.example.com/'], assertionAudience: 'urn:api', forwardAuthorization: true, stripPrefix: true, realm: 'r',
+      issuers: ['self', 'https://idp.example.com/'], assertionAudience: 'urn:api', forwardAuthorization: true, stripPrefix: true, pathParameters: true, realm: 'r',
     }]);
     expect(route).toMatchObject({
       origin: 'https://api.internal:8443/v1', methods: ['GET', 'POST', 'HEAD'], scopes: ['api1'], scopeMatch: 'any',
-      issuers: ['self', 'https://idp.example.com/'], assertionAudience: 'urn:api', forwardAuthorization: true, stripPrefix: true, realm: 'r',
+      issuers: ['self', 'https://idp.example.com/'], assertionAudience: 'urn:api', forwardAuthorization: true, stripPrefix: true, pathParameters: true, realm: 'r',
     });
   });
 
@@ -54,10 +55,16 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
     ['not json', 'GATEWAY_ROUTES must be a JSON array of routes; the text is not valid JSON'],
     [{}, 'GATEWAY_ROUTES must be a JSON array of routes'],
     [[ok, 'x'], 'GATEWAY_ROUTES[1] must be an object with at least prefix, origin and audience'],
-    [[{ ...ok, prefix: 'api' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (no trailing slash, no percent-encoding); got "api"'],
-    [[{ ...ok, prefix: '/' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (no trailing slash, no percent-encoding); got "/"'],
-    [[{ ...ok, prefix: '/api/' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (no trailing slash, no percent-encoding); got "/api/"'],
-    [[{ ...ok, prefix: '/a%2fb' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (no trailing slash, no percent-encoding); got "/a%2fb"'],
+    [[{ ...ok, prefix: 'api' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (letters, digits, "-", ".", "_" and "~" only; no trailing slash); got "api"'],
+    [[{ ...ok, prefix: '/' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (letters, digits, "-", ".", "_" and "~" only; no trailing slash); got "/"'],
+    [[{ ...ok, prefix: '/api/' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (letters, digits, "-", ".", "_" and "~" only; no trailing slash); got "/api/"'],
+    [[{ ...ok, prefix: '/a%2fb' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (letters, digits, "-", ".", "_" and "~" only; no trailing slash); got "/a%2fb"'],
+    // A prefix has one spelling only: no path parameters, no sub-delimiter that %XX could also spell.
+    [[{ ...ok, prefix: '/api;v=1' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (letters, digits, "-", ".", "_" and "~" only; no trailing slash); got "/api;v=1"'],
+    [[{ ...ok, prefix: '/api/;' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (letters, digits, "-", ".", "_" and "~" only; no trailing slash); got "/api/;"'],
+    [[{ ...ok, prefix: '/users/@me' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (letters, digits, "-", ".", "_" and "~" only; no trailing slash); got "/users/@me"'],
+    [[{ ...ok, prefix: '/a!b' }], 'GATEWAY_ROUTES[0].prefix must be a path like "/api" or "/api/v1" (letters, digits, "-", ".", "_" and "~" only; no trailing slash); got "/a!b"'],
+    [[{ ...ok, pathParameters: 'yes' }], 'GATEWAY_ROUTES[0].pathParameters must be true or false; got "yes"'],
     [[{ ...ok, prefix: '/api/../x' }], 'GATEWAY_ROUTES[0].prefix must not contain "." or ".." segments'],
     [[{ ...ok, prefix: '/connect/x' }], 'GATEWAY_ROUTES[0].prefix must not start with /connect, which Gatehouse serves itself'],
     [[{ ...ok, prefix: '/.well-known' }], 'GATEWAY_ROUTES[0].prefix must not start with /.well-known, which Gatehouse serves itself'],
@@ -73,7 +80,7 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
     [[{ ...ok, issuers: ['http://idp.example.com'] }], 'GATEWAY_ROUTES[0].issuers[0] must use https (http only for localhost); got "http://idp.example.com"'],
     [[{ ...ok, issuers: [] }], 'GATEWAY_ROUTES[0].issuers must be "self" or an issuer URL or a non-empty list of them; got []'],
     [[{ ...ok, public: true }], 'GATEWAY_ROUTES[0] is public, so it cannot have audience, scopes, issuers or forwardAuthorization'],
-    [[{ ...ok, orign: 'x' }], 'GATEWAY_ROUTES[0].orign is not a route setting (known: prefix, origin, audience, scopes, scopeMatch, methods, forwardAuthorization, issuers, stripPrefix, assertionAudience, public, realm)'],
+    [[{ ...ok, orign: 'x' }], 'GATEWAY_ROUTES[0].orign is not a route setting (known: prefix, origin, audience, scopes, scopeMatch, methods, forwardAuthorization, issuers, stripPrefix, pathParameters, assertionAudience, public, realm)'],
     [[ok, { ...ok, origin: 'https://b.internal' }], 'GATEWAY_ROUTES[1].prefix repeats "/api" of GATEWAY_ROUTES[0]'],
   ])('refuses %j naming the bad entry', (value, message) => {
     expect(problem(value)).toBe(message);

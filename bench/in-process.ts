@@ -8,16 +8,16 @@
  * Signing and verifying in layers, with the ring's current key and a token of this Gatehouse:
  * `signraw`/`verifyraw` (Web Crypto alone, on bytes prepared beforehand), `signjose`/`verifyjose`
  * (jose's SignJWT and jwtVerify, no claim checks), `mint`/`verifyown` (Gatehouse's own
- * mintAccessToken and verifyLocalToken, with every check the token endpoint and the gateway make).
+ * mintAccessToken, and the one AccessTokenVerifier with every check the gateway makes, revocation
+ * and the client's state included).
  */
 import { base64url, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
-import { getConfig } from '../src/config';
-import { currentSigner, getKeyRing, publicKeyOf } from '../src/core/key-ring';
+import { publicKeyOf } from '../src/core/key-ring';
 import type { ClientRecord } from '../src/core/records';
 import { mintAccessToken } from '../src/core/tokens';
-import { verifyLocalToken } from '../src/core/verify-token';
 import worker from '../src/index';
 import type { Bindings } from '../src/env';
+import { servicesFor } from '../src/services';
 
 const BODY = 'grant_type=client_credentials&client_id=client&client_secret=secret&scope=api1';
 // As a request from the network has it: workerd sets no Content-Length on a Request built here.
@@ -48,10 +48,10 @@ const CLIENT: ClientRecord = {
 /** Runs one layer of signing or verification n times. */
 async function layer(what: string, n: number, env: Bindings): Promise<void> {
   const token = bearer!;
-  const config = getConfig(env);
+  const services = servicesFor(env);
   const now = Math.floor(Date.now() / 1000);
-  const signer = await currentSigner(env.GATEHOUSE, config, now);
-  const ring = await getKeyRing(env.GATEHOUSE, config);
+  const signer = await services.keyRing.signer(now);
+  const ring = await services.keyRing.get();
   const { kid, alg } = decodeProtectedHeader(token);
   const publicKey = await publicKeyOf(ring.keys.find((k) => k.kid === kid)!);
   const [header, payload, signature] = token.split('.') as [string, string, string];
@@ -65,7 +65,7 @@ async function layer(what: string, n: number, env: Bindings): Promise<void> {
     else if (what === 'mint') await mintAccessToken({ issuer, client: CLIENT, scopes: ['api1'], audiences: ['api1'], scopeFormat: 'string', signer, now });
     else if (what === 'verifyraw') await crypto.subtle.verify(params, publicKey, signatureBytes, signingInput);
     else if (what === 'verifyjose') await jwtVerify(token, publicKey);
-    else if (what === 'verifyown') await verifyLocalToken(token, ring, { issuer, audience: 'api1', clockSkewSeconds: 60 });
+    else if (what === 'verifyown') await services.verifier.verify(token, issuer, { issuers: ['self'], audience: 'api1', clockSkewSeconds: 60, types: ['at+jwt'] });
   }
 }
 

@@ -11,7 +11,7 @@ import {
   type ScopeClaimFormat,
   type SigningAlg,
 } from './settings';
-import { setLogLevel, type LogLevel } from './core/log';
+import type { LogLevel } from './core/log';
 import { loadGatewayConfig, type GatewayConfig } from './gateway/gateway-config';
 
 /**
@@ -138,17 +138,4 @@ function authFailures(env: Bindings): AuthFailureSettings {
     perIp: count('AUTH_FAILURE_LIMIT_PER_IP', env.AUTH_FAILURE_LIMIT_PER_IP, 50),
     windowSeconds,
   };
-}
-
-const configs = new WeakMap<Bindings, Config>();
-
-/** The configuration for these bindings, validated on first use and then reused by the isolate. */
-export function getConfig(env: Bindings): Config {
-  let config = configs.get(env);
-  if (!config) {
-    config = loadConfig(env);
-    configs.set(env, config);
-    setLogLevel(config.logLevel);
-  }
-  return config;
 }

@@ -1,8 +1,8 @@
-import { getConfig } from './config';
 import { ConfigError } from './config-error';
 import { rotateKeys } from './core/key-rotation';
 import { log } from './core/log';
 import type { Bindings } from './env';
+import { servicesFor } from './services';
 import { OAuthError } from './errors';
 
 /**
@@ -12,7 +12,9 @@ import { OAuthError } from './errors';
  */
 export async function runScheduled(controller: ScheduledController, env: Bindings): Promise<void> {
   try {
-    await rotateKeys(env.GATEHOUSE, getConfig(env), Math.floor(controller.scheduledTime / 1000));
+    const services = servicesFor(env);
+    await rotateKeys(env.GATEHOUSE, services.config, Math.floor(controller.scheduledTime / 1000));
+    services.keyRing.forget();
   } catch (error) {
     if (error instanceof ConfigError) log('error', 'config_invalid', { setting: error.setting, problem: error.message });
     else if (error instanceof OAuthError) log('error', 'key_rotation_failed', { reason: error.logDetail ?? error.message });

@@ -39,3 +39,6 @@ export interface AuthFailureSettings {
   /** The window, in seconds; a caller over a limit is refused until its window ends. */
   windowSeconds: number;
 }
+
+/** `self`: how a gateway route or a token policy names this Gatehouse among the issuers it trusts. */
+export const SELF_ISSUER = 'self';

@@ -1,12 +1,10 @@
 import { Hono, type Context } from 'hono';
-import { getConfig } from '../config';
-import { forgetCatalog } from '../core/catalog';
-import { forgetClient } from '../core/clients';
 import { log } from '../core/log';
 import type { AppEnv } from '../env';
 import { NO_STORE_HEADERS, OAuthError } from '../errors';
 import { methodNotAllowed } from '../http/errors';
 import { readJson } from '../http/json';
+import { servicesFor } from '../services';
 import { kvAdminOperations } from './kv-operations';
 import type { AdminChange, AdminOperations, ClientChanges, ImportBundle, NewClient, NewResource, NewScope, NewSecret, SecretOwner } from './operations';
 import { requireAdminToken, type AdminVariables } from './require-admin';
@@ -21,16 +19,17 @@ type AdminContext = Context<AdminEnv>;
 /** The operations over the Worker's KV, logging each change and dropping this isolate's cached copies. */
 function operations(c: AdminContext): AdminOperations {
   const by = c.get('adminClientId');
+  const services = servicesFor(c.env);
   return kvAdminOperations(c.env.GATEHOUSE, {
     allowWeakSecrets: false,
-    config: getConfig(c.env),
+    config: services.config,
     onChange(change: AdminChange) {
       const fields = { action: change.action, by, ...(change.secretId ? { credential_id: change.secretId } : {}) };
       if (change.kind === 'client') {
-        forgetClient(change.name);
+        services.clients.forget(change.name);
         log('info', 'client_changed', { client_id: change.name, ...fields });
       } else {
-        forgetCatalog();
+        services.catalog.forget();
         log('info', 'catalog_changed', { [change.kind]: change.name, ...fields });
       }
     },

@@ -1,4 +1,3 @@
-import type { Config } from '../config';
 import { parseResource, parseScope, RecordError, type ResourceRecord, type ScopeRecord } from './records';
 import { KEY, listKeys, parseRecord, readText } from './store';
 import { TtlCache } from './ttl-cache';
@@ -10,9 +9,6 @@ export interface Catalog {
   /** For each scope name, the enabled resources that accept it: the `aud` of a token granting it. */
   audiences: Map<string, string[]>;
 }
-
-let cache: TtlCache<Catalog> | undefined;
-let cacheTtl = -1;
 
 async function readAll<T>(
   kv: KVNamespace,
@@ -54,15 +50,18 @@ async function loadCatalog(kv: KVNamespace): Promise<Catalog> {
  * Every scope and resource, read from KV once and reused by the isolate for `STORE_CACHE_SECONDS`.
  * The catalog is small and read on every token request, so it is loaded whole.
  */
-export function getCatalog(kv: KVNamespace, config: Config): Promise<Catalog> {
-  if (!cache || cacheTtl !== config.storeCacheMs) {
-    cache = new TtlCache(config.storeCacheMs, 1);
-    cacheTtl = config.storeCacheMs;
-  }
-  return cache.get('catalog', () => loadCatalog(kv));
-}
+export class CatalogStore {
+  constructor(
+    private readonly kv: KVNamespace,
+    private readonly cache: TtlCache<Catalog>,
+  ) {}
 
-/** Forgets the cached catalog (after admin changes). */
-export function forgetCatalog(): void {
-  cache?.clear();
+  get(): Promise<Catalog> {
+    return this.cache.get('catalog', () => loadCatalog(this.kv));
+  }
+
+  /** Forgets the cached catalog (after admin changes). */
+  forget(): void {
+    this.cache.clear();
+  }
 }

@@ -1,12 +1,11 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import type { Config } from '../config';
 import { SIGNING_ALGS, type SigningAlg } from '../settings';
 import { OAuthError } from '../errors';
 import { decryptPrivateJwk, encryptPrivateJwk, importKeyEncryptionKey } from './key-encryption';
 import { log } from './log';
 import { RecordError } from './records';
 import { KEY, parseRecord, readText } from './store';
-import { TtlCache } from './ttl-cache';
+import type { TtlCache } from './ttl-cache';
 
 /**
  * One signing key as stored in KV under `keys`. Its lifecycle is derived from times alone: it is
@@ -27,7 +26,24 @@ export interface StoredKey {
   publicJwk: JWK;
   /** base64(iv ‖ AES-256-GCM(private JWK)), additional data = kid. */
   encryptedPrivateJwk: string;
+  /**
+   * For an RSA key, an ES256 key that signs the gateway's origin assertions while this key signs
+   * tokens: every forwarded request carries a fresh assertion, and an ES256 signature costs a
+   * small fraction of an RS256 one. Published in the JWKS with its parent; it never signs tokens.
+   */
+  assertionKey?: AssertionKey;
 }
+
+/** The companion key of {@link StoredKey.assertionKey}. */
+export interface AssertionKey {
+  kid: string;
+  alg: 'ES256';
+  publicJwk: JWK;
+  encryptedPrivateJwk: string;
+}
+
+/** Token algorithms whose signatures cost enough to give origin assertions a key of their own. */
+const SLOW_SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'PS256'];
 
 export interface KeyRingRecord {
   keys: StoredKey[];
@@ -53,24 +69,36 @@ export function parseKeyRing(key: string, raw: string): KeyRingRecord {
       typeof k.encryptedPrivateJwk === 'string';
     if (!ok) throw new RecordError(key, `keys[${i}] must have kid, alg, createdAt, activatesAt, publicJwk and encryptedPrivateJwk`);
     if ('d' in (k.publicJwk as object)) throw new RecordError(key, `keys[${i}].publicJwk holds private members`);
+    const a = k.assertionKey as Partial<AssertionKey> | undefined;
+    if (a === undefined) return;
+    const assertionOk =
+      typeof a === 'object' && a !== null && typeof a.kid === 'string' && a.kid !== '' && a.alg === 'ES256' &&
+      typeof a.publicJwk === 'object' && a.publicJwk !== null && !('d' in a.publicJwk) && typeof a.encryptedPrivateJwk === 'string';
+    if (!assertionOk) throw new RecordError(key, `keys[${i}].assertionKey must have kid, alg ES256, a public publicJwk and encryptedPrivateJwk`);
   });
   return { keys: keys as StoredKey[] };
 }
 
-/** Generates a key pair, encrypts its private half, and returns the record to store. */
-export async function generateStoredKey(alg: SigningAlg, kek: CryptoKey, activatesAt: number, now: number): Promise<StoredKey> {
+async function generatePair(alg: SigningAlg, kek: CryptoKey): Promise<{ kid: string; publicJwk: JWK; encryptedPrivateJwk: string }> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
-  const privateJwk = await exportJWK(privateKey);
   return {
     kid,
-    alg,
-    createdAt: now,
-    activatesAt,
     publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
-    encryptedPrivateJwk: await encryptPrivateJwk(kek, kid, privateJwk),
+    encryptedPrivateJwk: await encryptPrivateJwk(kek, kid, await exportJWK(privateKey)),
   };
+}
+
+/**
+ * Generates a key pair, encrypts its private half, and returns the record to store; an RSA key
+ * gets its ES256 companion for origin assertions.
+ */
+export async function generateStoredKey(alg: SigningAlg, kek: CryptoKey, activatesAt: number, now: number): Promise<StoredKey> {
+  const pair = await generatePair(alg, kek);
+  const stored: StoredKey = { ...pair, alg, createdAt: now, activatesAt };
+  if (SLOW_SIGNING_ALGS.includes(alg)) stored.assertionKey = { ...(await generatePair('ES256', kek)), alg: 'ES256' };
+  return stored;
 }
 
 /** The key that signs at `now`: the newest one whose activation time has come. */
@@ -82,9 +110,17 @@ export function signingKeyAt(ring: KeyRingRecord, now: number): StoredKey | unde
   return current;
 }
 
-/** The JWKS document: public members of every key in the ring, with kid, alg and use (RFC 7517). */
+/**
+ * The JWKS document: public members of every key in the ring, each followed by its assertion key if
+ * it has one, with kid, alg and use (RFC 7517).
+ */
 export function publicJwks(ring: KeyRingRecord): { keys: JWK[] } {
-  return { keys: ring.keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
+  return {
+    keys: ring.keys.flatMap((k) => [
+      { ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' },
+      ...(k.assertionKey ? [{ ...k.assertionKey.publicJwk, kid: k.assertionKey.kid, alg: 'ES256', use: 'sig' }] : []),
+    ]),
+  };
 }
 
 // Imported keys are immutable for a kid (a thumbprint), so they are kept for the isolate's life.
@@ -92,26 +128,6 @@ export function publicJwks(ring: KeyRingRecord): { keys: JWK[] } {
 // it (src/core/ttl-cache.ts says why that matters).
 const publicKeys = new Map<string, CryptoKey>();
 const privateKeys = new Map<string, CryptoKey>();
-
-let ringCache: TtlCache<KeyRingRecord> | undefined;
-let ringCacheTtl = -1;
-
-/** The key ring from KV, reused by the isolate for `STORE_CACHE_SECONDS`. An absent ring is empty. */
-export function getKeyRing(kv: KVNamespace, config: Config): Promise<KeyRingRecord> {
-  if (!ringCache || ringCacheTtl !== config.storeCacheMs) {
-    ringCache = new TtlCache(config.storeCacheMs, 1);
-    ringCacheTtl = config.storeCacheMs;
-  }
-  return ringCache.get(KEY.keyRing, async () => {
-    const raw = await readText(kv, KEY.keyRing);
-    return raw === null ? { keys: [] } : parseRecord(KEY.keyRing, raw, parseKeyRing);
-  });
-}
-
-/** Forgets the cached ring (after a rotation in this isolate). */
-export function forgetKeyRing(): void {
-  ringCache?.clear();
-}
 
 /** The imported public key for a stored key, imported once per isolate. */
 export async function publicKeyOf(key: StoredKey): Promise<CryptoKey> {
@@ -123,10 +139,19 @@ export async function publicKeyOf(key: StoredKey): Promise<CryptoKey> {
   return imported;
 }
 
-async function privateKeyOf(key: StoredKey, config: Config): Promise<CryptoKey> {
+export interface Signer {
+  kid: string;
+  alg: SigningAlg;
+  key: CryptoKey;
+}
+
+/** Which signature a key is wanted for. */
+export type SigningPurpose = 'token' | 'assertion';
+
+async function privateKeyOf(key: Pick<StoredKey, 'kid' | 'encryptedPrivateJwk'> & { alg: string }, keyEncryptionKey: string | undefined): Promise<CryptoKey> {
   let imported = privateKeys.get(key.kid);
   if (!imported) {
-    const kek = await importKeyEncryptionKey(config.keyEncryptionKey);
+    const kek = await importKeyEncryptionKey(keyEncryptionKey);
     const jwk = await decryptPrivateJwk(kek, key.kid, key.encryptedPrivateJwk);
     imported = (await importJWK(jwk, key.alg, { extractable: false })) as CryptoKey;
     privateKeys.set(key.kid, imported);
@@ -134,26 +159,48 @@ async function privateKeyOf(key: StoredKey, config: Config): Promise<CryptoKey> 
   return imported;
 }
 
-export interface Signer {
-  kid: string;
-  alg: SigningAlg;
-  key: CryptoKey;
-}
+/**
+ * The signing key ring from KV, reused by the isolate for `STORE_CACHE_SECONDS`; an absent ring is
+ * empty. Imported keys are kept for the isolate's life (a kid is a thumbprint, so it never changes).
+ */
+export class KeyRingStore {
+  constructor(
+    private readonly kv: KVNamespace,
+    private readonly cache: TtlCache<KeyRingRecord>,
+    private readonly keyEncryptionKey: string | undefined,
+  ) {}
 
-/** The key to sign with now, decrypted and imported once per isolate. */
-export async function currentSigner(kv: KVNamespace, config: Config, now = Math.floor(Date.now() / 1000)): Promise<Signer> {
-  const ring = await getKeyRing(kv, config);
-  const stored = signingKeyAt(ring, now);
-  if (!stored) {
-    log('error', 'signing_unavailable', { reason: 'the key ring has no active key' });
-    throw new OAuthError('temporarily_unavailable', 'no signing key is active yet; try again shortly', {
-      headers: { 'Retry-After': '60' },
+  get(): Promise<KeyRingRecord> {
+    return this.cache.get(KEY.keyRing, async () => {
+      const raw = await readText(this.kv, KEY.keyRing);
+      return raw === null ? { keys: [] } : parseRecord(KEY.keyRing, raw, parseKeyRing);
     });
   }
-  try {
-    return { kid: stored.kid, alg: stored.alg, key: await privateKeyOf(stored, config) };
-  } catch (cause) {
-    if (cause instanceof OAuthError) log('error', 'signing_unavailable', { kid: stored.kid, reason: cause.logDetail ?? cause.message });
-    throw cause;
+
+  /** Forgets the cached ring (after a rotation in this isolate). */
+  forget(): void {
+    this.cache.clear();
+  }
+
+  /**
+   * The key to sign with at `now` (epoch seconds), decrypted and imported once per isolate: the
+   * current key for tokens; for origin assertions its ES256 companion when it has one, else itself.
+   */
+  async signer(now = Math.floor(Date.now() / 1000), purpose: SigningPurpose = 'token'): Promise<Signer> {
+    const stored = signingKeyAt(await this.get(), now);
+    if (!stored) {
+      log('error', 'signing_unavailable', { reason: 'the key ring has no active key' });
+      throw new OAuthError('temporarily_unavailable', 'no signing key is active yet; try again shortly', {
+        headers: { 'Retry-After': '60' },
+      });
+    }
+    const key = purpose === 'assertion' && stored.assertionKey ? stored.assertionKey : stored;
+    try {
+      return { kid: key.kid, alg: key.alg, key: await privateKeyOf(key, this.keyEncryptionKey) };
+    } catch (cause) {
+      if (cause instanceof OAuthError) log('error', 'signing_unavailable', { kid: stored.kid, reason: cause.logDetail ?? cause.message });
+      throw cause;
+    }
   }
 }
+

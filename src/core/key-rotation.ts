@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { KeyRotationSettings } from '../settings';
 import { decryptPrivateJwk, importKeyEncryptionKey } from './key-encryption';
-import { forgetKeyRing, generateStoredKey, parseKeyRing, signingKeyAt, type KeyRingRecord, type StoredKey } from './key-ring';
+import { generateStoredKey, parseKeyRing, signingKeyAt, type KeyRingRecord, type StoredKey } from './key-ring';
 import { log } from './log';
 import { KEY, parseRecord, readText, writeText } from './store';
 
@@ -116,7 +116,6 @@ export async function rotateKeys(kv: KVNamespace, config: Config, now: number, o
   const next: KeyRingRecord = { keys: added ? [...plan.keys, added] : plan.keys };
 
   await writeText(kv, KEY.keyRing, JSON.stringify(next));
-  forgetKeyRing();
   log('info', 'key_rotated', {
     added: added?.kid,
     alg: added?.alg,

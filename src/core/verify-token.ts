@@ -16,7 +16,8 @@ export class TokenRejected extends Error {
       | 'expired'
       | 'not_yet_valid'
       | 'missing_claim'
-      | 'revoked',
+      | 'revoked'
+      | 'client_inactive',
     message: string,
   ) {
     super(message);

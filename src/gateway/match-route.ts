@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { getConfig } from '../config';
+import { servicesFor } from '../services';
 import { OAuthError } from '../errors';
 import type { GatewayEnv } from './context';
 import { canonicalPath } from './path';
@@ -15,7 +15,7 @@ export function matchRoute(): MiddlewareHandler<GatewayEnv> {
   return async function matchRoute(c, next) {
     const url = new URL(c.req.url);
     const path = canonicalPath(url.pathname);
-    const match = getConfig(c.env).gateway.routes.match(path);
+    const match = servicesFor(c.env).config.gateway.routes.match(path);
     if (!match) throw new OAuthError('not_found', 'no such endpoint');
     // RFC 3986 §3.3 leaves `;` to the origin: Tomcat, Jetty and Spring drop what follows it, so
     // `/api/admin;p=1` is `/api/admin` to them. Only a route that expects parameters gets them.

@@ -1,7 +1,6 @@
 import { SignJWT } from 'jose';
-import type { Config } from '../config';
+import type { Services } from '../services';
 import { randomId } from '../core/encoding';
-import { currentSigner } from '../core/key-ring';
 import { queryHash } from '../origin/verify-assertion';
 import type { Caller } from './context';
 
@@ -23,20 +22,12 @@ export interface AssertionInput {
 }
 
 /**
- * The key that signs origin assertions: today the current key of the ring, so the JWKS already
- * publishes it. The one place to change when assertions get a key of their own (an ES256 signature
- * costs a fraction of an RS256 one, and every forwarded request pays for one).
- */
-function assertionSigner(kv: KVNamespace, config: Config) {
-  return currentSigner(kv, config);
-}
-
-/**
  * The gateway's word to the origin: a JWT for the origin as audience, naming the caller and bound
  * to the method, URL and query of the forwarded request. Each one is signed afresh with a `jti` of
  * its own, so an origin can refuse one it has seen before (docs/origin-trust.md).
  */
-export async function originAssertion(kv: KVNamespace, config: Config, input: AssertionInput): Promise<string> {
+export async function originAssertion(services: Pick<Services, 'config' | 'keyRing'>, input: AssertionInput): Promise<string> {
+  const { config } = services;
   const { caller } = input;
   const claims = {
     iss: input.issuer,
@@ -52,8 +43,9 @@ export async function originAssertion(kv: KVNamespace, config: Config, input: As
     query_sha256: await queryHash(input.search),
     jti: randomId(16),
   };
-  const signer = await assertionSigner(kv, config);
   const now = Math.floor(Date.now() / 1000);
+  // The ring's ES256 companion of an RSA key (src/core/key-ring.ts): one signature per request.
+  const signer = await services.keyRing.signer(now, 'assertion');
   return new SignJWT(claims)
     .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: ASSERTION_TYPE })
     .setIssuedAt(now)

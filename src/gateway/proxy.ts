@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
-import { getConfig } from '../config';
 import { log } from '../core/log';
 import { OAuthError } from '../errors';
+import { servicesFor } from '../services';
 import { issuerFor } from '../oauth/issuer';
 import type { GatewayEnv } from './context';
 import { ASSERTION_HEADER, CLIENT_ID_HEADER, ISSUER_HEADER, originRequestHeaders, SCOPE_HEADER } from './headers';
@@ -34,8 +34,9 @@ export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
 
     const caller = c.get('caller');
     if (caller) {
-      const config = getConfig(c.env);
-      const assertion = await originAssertion(c.env.GATEHOUSE, config, {
+      const services = servicesFor(c.env);
+      const { config } = services;
+      const assertion = await originAssertion(services, {
         caller,
         issuer: issuerFor(config, incoming),
         audience: route.assertionAudience,
@@ -52,7 +53,7 @@ export function forwardToOrigin(): MiddlewareHandler<GatewayEnv> {
 
     // The wait for the origin's response headers is bounded; once they are in, the body streams
     // for as long as it takes (a long download is not a hung origin).
-    const { originTimeoutMs } = getConfig(c.env).gateway;
+    const { originTimeoutMs } = servicesFor(c.env).config.gateway;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), originTimeoutMs);
     let response: Response;

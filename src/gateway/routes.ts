@@ -1,7 +1,5 @@
 import { ConfigError } from '../config-error';
-
-/** `self`: tokens issued by this Gatehouse, verified with its own key ring in memory. */
-export const SELF_ISSUER = 'self';
+import { SELF_ISSUER } from '../settings';
 
 /** One gateway route, validated; docs/gateway.md describes each field. */
 export interface GatewayRoute {

@@ -1,7 +1,6 @@
 import { Hono, type Context } from 'hono';
-import { getConfig } from '../config';
-import { getCatalog } from '../core/catalog';
 import type { AppEnv } from '../env';
+import { servicesFor } from '../services';
 import { CLIENT_AUTH_METHODS } from './client-auth';
 import { GRANTS } from './grants';
 import { INTROSPECTION_PATH } from './introspect';
@@ -18,9 +17,9 @@ export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-kno
  * store the server itself runs on, so it cannot drift from what the server does.
  */
 async function metadata(c: Context<AppEnv>): Promise<Response> {
-  const config = getConfig(c.env);
+  const { config, catalog: catalogStore } = servicesFor(c.env);
   const issuer = issuerFor(config, c.req.url);
-  const catalog = await getCatalog(c.env.GATEHOUSE, config);
+  const catalog = await catalogStore.get();
   const scopes = [...catalog.scopes.values()].filter((s) => s.enabled).map((s) => s.name).sort();
   // The three endpoints authenticate callers with the same registry of methods.
   const authMethods = CLIENT_AUTH_METHODS.map((m) => m.name);

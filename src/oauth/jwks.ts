@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { getConfig } from '../config';
 import { JWKS_MAX_AGE_SECONDS } from '../settings';
-import { getKeyRing, publicJwks } from '../core/key-ring';
+import { publicJwks } from '../core/key-ring';
 import type { AppEnv } from '../env';
+import { servicesFor } from '../services';
 
 /** The JWKS path IdentityServer uses, so JwtBearer and other validators find it where they look. */
 export const JWKS_PATH = '/.well-known/openid-configuration/jwks';
@@ -13,7 +13,7 @@ export const JWKS_PATH = '/.well-known/openid-configuration/jwks';
  * is validated to exceed that (src/config.ts).
  */
 export const jwksRoutes = new Hono<AppEnv>().get(JWKS_PATH, async (c) => {
-  const ring = await getKeyRing(c.env.GATEHOUSE, getConfig(c.env));
+  const ring = await servicesFor(c.env).keyRing.get();
   return c.json(publicJwks(ring), 200, {
     'Content-Type': 'application/jwk-set+json',
     'Cache-Control': `public, max-age=${JWKS_MAX_AGE_SECONDS}`,

@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
-import { acceptanceLeewaySeconds, getConfig } from '../config';
-import { getKeyRing } from '../core/key-ring';
+import { acceptanceLeewaySeconds } from '../config';
+import type { AcceptedToken } from '../core/access-token-verifier';
 import { log } from '../core/log';
-import { revokeToken } from '../core/revocation';
-import { TokenRejected, verifyLocalToken, type VerifiedToken } from '../core/verify-token';
+import { TokenRejected } from '../core/verify-token';
 import type { AppEnv } from '../env';
 import { NO_STORE_HEADERS, OAuthError } from '../errors';
 import { readForm } from '../http/form';
+import { servicesFor } from '../services';
+import { SELF_ISSUER } from '../settings';
 import { authenticateClient } from './client-auth';
 import { issuerFor } from './issuer';
 
@@ -25,26 +26,26 @@ export const REVOCATION_PATH = '/connect/revocation';
  * Gatehouse issues only access tokens, and revokes them whatever the hint says.
  */
 export const revocationRoutes = new Hono<AppEnv>().post(REVOCATION_PATH, async (c) => {
-  const config = getConfig(c.env);
+  const services = servicesFor(c.env);
+  const { config } = services;
   const form = await readForm(c.req.raw);
-  const { client } = await authenticateClient(c.req.raw, form, c.env, config, 'revocation');
+  const { client } = await authenticateClient(c.req.raw, form, c.env, services, 'revocation');
   const token = form.get('token');
   if (!token) throw new OAuthError('invalid_request', 'token is required');
 
   const now = Math.floor(Date.now() / 1000);
   const leeway = acceptanceLeewaySeconds(config.gateway);
-  const ring = await getKeyRing(c.env.GATEHOUSE, config);
-  let verified: VerifiedToken | undefined;
+  let accepted: AcceptedToken | undefined;
   try {
     // With the validators' leeway: a token a validator would still accept is still worth revoking.
-    verified = await verifyLocalToken(token, ring, { issuer: issuerFor(config, c.req.url), clockSkewSeconds: leeway, now });
+    accepted = await services.verifier.verify(token, issuerFor(config, c.req.url), { issuers: [SELF_ISSUER], clockSkewSeconds: leeway, types: ['at+jwt'] });
   } catch (error) {
     if (!(error instanceof TokenRejected)) throw error;
   }
-  if (verified) {
-    const { jti, exp, client_id: owner } = verified.payload;
-    if (owner === client.clientId) {
-      await revokeToken(c.env.GATEHOUSE, config, jti!, exp! + leeway, { clientId: client.clientId, revokedAt: now });
+  if (accepted) {
+    const { jti, exp } = accepted.payload;
+    if (accepted.clientId === client.clientId) {
+      await services.revocations.revoke(jti!, exp! + leeway, { clientId: client.clientId, revokedAt: now, by: 'client' });
       log('info', 'token_revoked', { client_id: client.clientId, jti });
     } else {
       log('warn', 'token_revocation_refused', { client_id: client.clientId, jti, reason: 'the token was issued to another client' });

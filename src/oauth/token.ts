@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { getConfig } from '../config';
 import type { AppEnv } from '../env';
+import { servicesFor } from '../services';
 import { NO_STORE_HEADERS, OAuthError } from '../errors';
 import { echoed, readForm } from '../http/form';
 import { authenticateClient } from './client-auth';
@@ -11,7 +11,8 @@ export const TOKEN_PATH = '/connect/token';
 
 /** POST /connect/token (RFC 6749 §3.2, §4.4). The endpoint never branches on a grant's name. */
 export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {
-  const config = getConfig(c.env);
+  const services = servicesFor(c.env);
+  const { config } = services;
   const form = await readForm(c.req.raw);
 
   const grantType = form.get('grant_type');
@@ -19,7 +20,7 @@ export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {
   const grant = GRANTS.get(grantType);
   if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type${echoed(grantType)} is not supported`);
 
-  const { client } = await authenticateClient(c.req.raw, form, c.env, config);
+  const { client } = await authenticateClient(c.req.raw, form, c.env, services);
   if (!client.allowedGrantTypes.includes(grant.grantType)) {
     throw new OAuthError('unauthorized_client', `this client may not use grant_type "${grant.grantType}"`);
   }
@@ -27,6 +28,7 @@ export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {
   const body = await grant.handle({
     env: c.env,
     config,
+    services,
     form,
     client,
     issuer: issuerFor(config, c.req.url),

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { getConfig } from '../../src/config';
+import { servicesFor } from '../../src/services';
 import { log, setLogLevel } from '../../src/core/log';
 import { app } from '../../src/index';
 import { ORIGIN, seedArticle, SECRET } from '../helpers/fixtures';
@@ -42,7 +42,7 @@ describe('log', () => {
   it('takes the level from LOG_LEVEL when the configuration is loaded: no token_issued line at warn', async () => {
     await seedArticle();
     const quiet = { ...env, LOG_LEVEL: 'warn' };
-    expect(getConfig(quiet).logLevel).toBe('warn');
+    expect(servicesFor(quiet).config.logLevel).toBe('warn');
     const lines = captured();
     const res = await app.fetch(
       new Request(`${ORIGIN}/connect/token`, {

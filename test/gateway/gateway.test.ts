@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { base64url, importJWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../src/index';
-import { put } from '../helpers/fixtures';
+import { clientRecord, put } from '../helpers/fixtures';
 import {
   callWith, claims, envWith, foreignKey, issuedToken, newProbe, now, originSaw, seedWithKey, sign, unsignedToken,
   type Echo, type RingKey,
@@ -13,6 +13,8 @@ let token: string;
 
 beforeAll(async () => {
   ring = await seedWithKey();
+  // The gateway honours only the scopes a client still holds: the crafted tokens below carry these.
+  await put('client:client', clientRecord({ allowedScopes: ['api1', 'admin', 'read', 'other'] }));
   token = await issuedToken();
 });
 

@@ -6,7 +6,7 @@ import { canonicalPath, DOT_OR_SEPARATOR, ENCODED_PERCENT, MALFORMED_ESCAPE, NOT
 import { RouteTable } from '../../src/gateway/route-table';
 import { parseRouteList, type GatewayRoute } from '../../src/gateway/routes';
 import { app } from '../../src/index';
-import { ORIGIN } from '../helpers/fixtures';
+import { clientRecord, ORIGIN, put } from '../helpers/fixtures';
 import { claims, envWith, newProbe, originSaw, seedWithKey, sign, type Echo } from '../helpers/gateway';
 import { hostilePath } from '../fuzz/hostile';
 
@@ -35,6 +35,7 @@ let token: string;
 
 beforeAll(async () => {
   const ring = await seedWithKey();
+  await put('client:client', clientRecord({ allowedScopes: ['api1', 'admin'] }));
   // Both routes accept this token, so the origin's URL alone tells which route a path went to.
   token = await sign(claims({ scope: 'api1 admin' }), ring.privateKey, { alg: ring.stored.alg, kid: ring.stored.kid });
 });

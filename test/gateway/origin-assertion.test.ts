@@ -20,17 +20,18 @@ beforeAll(async () => {
 });
 
 describe('gateway: the origin assertion', () => {
-  it('is signed by the current ring key, published in the JWKS, with the documented claims', async () => {
+  it("is signed by the current RSA key's ES256 companion, published in the JWKS, with the documented claims", async () => {
     const echo = (await (await callWith(token, '/api/weatherforecast?days=2', { method: 'POST', body: '{}' })).json()) as Echo;
     const assertion = echo.headers['gatehouse-assertion']!;
-    expect(decodeProtectedHeader(assertion)).toEqual({ alg: 'RS256', kid: ring.stored.kid, typ: 'gatehouse-origin+jwt' });
-    expect(jwks.keys.map((k) => k.kid)).toContain(ring.stored.kid);
+    const companion = ring.stored.assertionKey!;
+    expect(decodeProtectedHeader(assertion)).toEqual({ alg: 'ES256', kid: companion.kid, typ: 'gatehouse-origin+jwt' });
+    expect(jwks.keys.map((k) => k.kid)).toEqual([ring.stored.kid, companion.kid]);
 
     const { payload } = await jwtVerify(assertion, createLocalJWKSet(jwks), {
       issuer: ORIGIN,
       audience: 'https://origin.test',
       typ: 'gatehouse-origin+jwt',
-      algorithms: ['RS256'],
+      algorithms: ['ES256'],
     });
     const accessToken = decodeJwt(token);
     expect(payload).toEqual({

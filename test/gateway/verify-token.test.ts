@@ -1,7 +1,9 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { forgetKeyRing } from '../../src/core/key-ring';
+import { importJWK, type JWK } from 'jose';
+import { decryptPrivateJwk, importKeyEncryptionKey } from '../../src/core/key-encryption';
 import { app } from '../../src/index';
+import { servicesFor } from '../../src/services';
 import type { Bindings } from '../../src/env';
 import { basic, ORIGIN, put, SECRET, storedKey } from '../helpers/fixtures';
 import { claims, envWith, issuedToken, now, seedWithKey, sign, type RingKey } from '../helpers/gateway';
@@ -16,7 +18,6 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await put('keys', originalRing);
-  forgetKeyRing();
 });
 
 function ringToken(overrides: Record<string, unknown> = {}): Promise<string> {
@@ -33,9 +34,9 @@ async function gateway(bindings: Bindings, token: string, url = `${ORIGIN}/api/x
 }
 
 /** Replaces the ring in KV with one that no longer holds the key the tokens above are signed with. */
-async function dropSigningKey(): Promise<void> {
+async function dropSigningKey(bindings: Bindings): Promise<void> {
   await put('keys', { keys: [await storedKey(ring.stored.alg)] });
-  forgetKeyRing();
+  servicesFor(bindings).keyRing.forget();
 }
 
 describe('gateway: a token verified once is not verified again while the cache holds it', () => {
@@ -45,7 +46,7 @@ describe('gateway: a token verified once is not verified again while the cache h
     const bindings = cached();
     const seen = await ringToken();
     expect(await gateway(bindings, seen)).toEqual({ status: 200 });
-    await dropSigningKey();
+    await dropSigningKey(bindings);
     expect(await gateway(bindings, seen)).toEqual({ status: 200 });
     expect(await gateway(bindings, await ringToken())).toEqual({ status: 401, description: 'the token is signed by an unknown key' });
   });
@@ -54,7 +55,7 @@ describe('gateway: a token verified once is not verified again while the cache h
     const bindings = envWith({ STORE_CACHE_SECONDS: '30', GATEWAY_TOKEN_CACHE_SIZE: '0' });
     const seen = await ringToken();
     expect(await gateway(bindings, seen)).toEqual({ status: 200 });
-    await dropSigningKey();
+    await dropSigningKey(bindings);
     expect(await gateway(bindings, seen)).toEqual({ status: 401, description: 'the token is signed by an unknown key' });
   });
 
@@ -96,5 +97,16 @@ describe('gateway: a token verified once is not verified again while the cache h
     );
     expect(revoked.status).toBe(200);
     expect(await gateway(bindings, token)).toEqual({ status: 401, description: 'the token has been revoked' });
+  });
+});
+
+describe('gateway: keys of the ring that do not sign tokens', () => {
+  it("refuses a token signed with an RSA key's origin-assertion companion", async () => {
+    const companion = ring.stored.assertionKey!;
+    const kek = await importKeyEncryptionKey(env.KEY_ENCRYPTION_KEY);
+    const privateJwk = await decryptPrivateJwk(kek, companion.kid, companion.encryptedPrivateJwk);
+    const key = (await importJWK(privateJwk as JWK, 'ES256')) as CryptoKey;
+    const token = await sign(claims(), key, { alg: 'ES256', kid: companion.kid });
+    expect(await gateway(env, token)).toEqual({ status: 401, description: 'the token is signed by an unknown key' });
   });
 });

@@ -1,9 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { getConfig } from '../../src/config';
-import { currentSigner } from '../../src/core/key-ring';
 import { parseClient } from '../../src/core/records';
 import { mintAccessToken } from '../../src/core/tokens';
+import { servicesFor } from '../../src/services';
 import { call, clientRecord, ORIGIN, put, seedArticle, tokenRequest } from './fixtures';
 
 /** The admin client of the tests and its secret, base64(SHA-256) stored as IdentityServer does. */
@@ -45,7 +44,6 @@ export async function adminToken(): Promise<string> {
 
 /** A token signed by the current key with chosen scopes, audiences, client and time. */
 export async function mintToken(opts: { scopes?: string[]; audiences?: string[]; clientId?: string; now?: number; lifetime?: number; scopeFormat?: 'string' | 'array' } = {}): Promise<string> {
-  const config = getConfig(env);
   const client = parseClient('client', JSON.stringify(clientRecord({ clientId: opts.clientId ?? ADMIN_ID, accessTokenLifetime: opts.lifetime ?? 300 })));
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const minted = await mintAccessToken({
@@ -54,7 +52,7 @@ export async function mintToken(opts: { scopes?: string[]; audiences?: string[];
     scopes: opts.scopes ?? ['gatehouse.admin'],
     audiences: opts.audiences ?? ['gatehouse'],
     scopeFormat: opts.scopeFormat ?? 'string',
-    signer: await currentSigner(env.GATEHOUSE, config, now),
+    signer: await servicesFor(env).keyRing.signer(now),
     now,
   });
   return minted.token;

@@ -1,7 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { SignJWT, generateKeyPair } from 'jose';
-import { loadConfig } from '../../src/config';
-import { currentSigner } from '../../src/core/key-ring';
+import { servicesFor } from '../../src/services';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   basic,
@@ -22,7 +21,7 @@ const API1 = { Authorization: basic('api1', SECRET) };
 
 /** Signs arbitrary claims with the server's current key, for tokens the token endpoint never issues. */
 async function serverSigned(claims: Record<string, unknown>, typ = 'at+jwt'): Promise<string> {
-  const signer = await currentSigner(env.GATEHOUSE, loadConfig(env));
+  const signer = await servicesFor(env).keyRing.signer();
   return new SignJWT(claims).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ }).sign(signer.key);
 }
 

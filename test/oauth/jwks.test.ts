@@ -15,7 +15,13 @@ describe('JWKS (RFC 7517)', () => {
     expect(res.headers.get('Content-Type')).toBe('application/jwk-set+json');
     expect(res.headers.get('Cache-Control')).toBe('public, max-age=300');
     const body = (await res.json()) as { keys: Array<Record<string, unknown>> };
-    expect(body.keys.map((k) => [k.kid, k.alg, k.use])).toEqual(keys.map((k) => [k.kid, k.alg, 'sig']));
+    // The RSA key is followed by its ES256 companion, which signs the gateway's origin assertions.
+    expect(body.keys.map((k) => [k.kid, k.alg, k.use])).toEqual([
+      [keys[0]!.kid, 'RS256', 'sig'],
+      [keys[0]!.assertionKey!.kid, 'ES256', 'sig'],
+      [keys[1]!.kid, 'ES256', 'sig'],
+      [keys[2]!.kid, 'EdDSA', 'sig'],
+    ]);
     for (const jwk of body.keys) {
       for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(jwk).not.toHaveProperty(member);
     }

@@ -18,9 +18,12 @@ async function cronAt(days: number, seconds = 0): Promise<void> {
   await waitOnExecutionContext(ctx);
 }
 
+/** The kids of the token keys in the JWKS; each RSA key is followed by its ES256 origin-assertion key. */
 async function jwksKids(): Promise<string[]> {
-  const jwks = (await (await call('/.well-known/openid-configuration/jwks')).json()) as { keys: Array<{ kid: string }> };
-  return jwks.keys.map((k) => k.kid);
+  const jwks = (await (await call('/.well-known/openid-configuration/jwks')).json()) as { keys: Array<{ kid: string; alg: string }> };
+  const algs = jwks.keys.map((k) => k.alg);
+  expect(algs).toEqual(algs.flatMap((alg, i) => (i % 2 === 0 ? [alg, 'ES256'] : [])));
+  return jwks.keys.filter((_, i) => i % 2 === 0).map((k) => k.kid);
 }
 
 async function issue(): Promise<string> {

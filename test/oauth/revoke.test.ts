@@ -1,7 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config';
-import { isRevoked } from '../../src/core/revocation';
+import { servicesFor } from '../../src/services';
 import { callWith } from '../helpers/gateway';
 import { basic, call, claimsOf, clientRecord, formPost, ORIGIN, put, SECRET, seedArticle, seedResourceSecret, tokenRequest } from '../helpers/fixtures';
 
@@ -50,12 +49,12 @@ describe('POST /connect/revocation (RFC 7009)', () => {
     expect(await active(token)).toBe(true);
     await expectEmpty200(await revoke({ token }));
     expect(await active(token)).toBe(false);
-    expect(await isRevoked(env.GATEHOUSE, loadConfig(env), jti)).toBe(true);
+    expect(await servicesFor(env).revocations.isRevoked(jti)).toBe(true);
     const entries = await revokedEntries();
     expect(entries.map((e) => e.name)).toEqual([`revoked:${jti}`]);
     // KV rounds expirations to the second; the entry outlives exp by the 300 s leeway.
     expect(Math.abs(entries[0]!.expiration! - (exp + 300))).toBeLessThanOrEqual(2);
-    expect(JSON.parse((await env.GATEHOUSE.get(`revoked:${jti}`))!)).toEqual({ clientId: 'client', revokedAt: expect.any(Number) });
+    expect(JSON.parse((await env.GATEHOUSE.get(`revoked:${jti}`))!)).toEqual({ clientId: 'client', revokedAt: expect.any(Number), by: 'client' });
   });
 
   it('is honoured by the gateway: the revoked token is refused there, another one still passes', async () => {

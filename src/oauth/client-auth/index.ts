@@ -1,8 +1,8 @@
-import type { Config } from '../../config';
-import { findClient, verifyClientSecret } from '../../core/clients';
+import { verifyClientSecret, type ClientStore } from '../../core/clients';
 import { log } from '../../core/log';
 import type { ClientRecord } from '../../core/records';
 import type { Bindings } from '../../env';
+import type { Services } from '../../services';
 import { OAuthError } from '../../errors';
 import type { ClientAuthMethod } from './credentials';
 import { callerAddress, withFailureLimits } from './rate-limit';
@@ -62,8 +62,8 @@ export function readCredentials(request: Request, form: ReadonlyMap<string, stri
 }
 
 /** Checks presented credentials against the client store; every failure is the same `invalid_client`. */
-async function verifyClient(presented: PresentedCredentials, kv: KVNamespace, config: Config): Promise<ClientRecord> {
-  const client = await findClient(kv, config, presented.clientId);
+async function verifyClient(presented: PresentedCredentials, clients: ClientStore): Promise<ClientRecord> {
+  const client = await clients.find(presented.clientId);
   const matches = await verifyClientSecret(client ?? DUMMY_SECRETS, presented.secret);
   if (!client) throw presented.fail('unknown client');
   if (!client.enabled) throw presented.fail('client disabled');
@@ -81,10 +81,10 @@ export async function authenticateClient(
   request: Request,
   form: ReadonlyMap<string, string>,
   env: Bindings,
-  config: Config,
+  services: Services,
   endpoint = 'token',
 ): Promise<AuthenticatedClient> {
   const presented = readCredentials(request, form, endpoint);
-  const client = await withFailureLimits(env, config, request, presented.clientId, () => verifyClient(presented, env.GATEHOUSE, config));
+  const client = await withFailureLimits(env, services.config, request, presented.clientId, () => verifyClient(presented, services.clients));
   return { client, method: presented.method };
 }

@@ -1,7 +1,6 @@
-import type { Config } from '../../config';
-import { getCatalog } from '../../core/catalog';
-import { findClient, verifyClientSecret } from '../../core/clients';
+import { verifyClientSecret } from '../../core/clients';
 import type { Bindings } from '../../env';
+import type { Services } from '../../services';
 import { DUMMY_SECRETS, readCredentials } from './index';
 import { withFailureLimits } from './rate-limit';
 
@@ -19,13 +18,13 @@ export async function authenticateResourceOrClient(
   request: Request,
   form: ReadonlyMap<string, string>,
   env: Bindings,
-  config: Config,
+  services: Services,
 ): Promise<Caller> {
   const presented = readCredentials(request, form, 'introspection');
-  return withFailureLimits(env, config, request, presented.clientId, async (): Promise<Caller> => {
+  return withFailureLimits(env, services.config, request, presented.clientId, async (): Promise<Caller> => {
     const [catalog, client] = await Promise.all([
-      getCatalog(env.GATEHOUSE, config),
-      findClient(env.GATEHOUSE, config, presented.clientId),
+      services.catalog.get(),
+      services.clients.find(presented.clientId),
     ]);
     const resource = catalog.resources.get(presented.clientId);
     const [resourceMatches, clientMatches] = await Promise.all([

@@ -1,5 +1,3 @@
-import { getCatalog } from '../../core/catalog';
-import { currentSigner } from '../../core/key-ring';
 import { log } from '../../core/log';
 import { mintAccessToken } from '../../core/tokens';
 import { OAuthError } from '../../errors';
@@ -15,9 +13,9 @@ import { parseScopeParam } from './scope';
 export const clientCredentials: Grant = {
   grantType: 'client_credentials',
   parameters: ['scope'],
-  async handle({ env, config, form, client, issuer, now }) {
+  async handle({ config, services, form, client, issuer, now }) {
     const requested = form.has('scope') ? parseScopeParam(form.get('scope')!) : [...new Set(client.allowedScopes)];
-    const catalog = await getCatalog(env.GATEHOUSE, config);
+    const catalog = await services.catalog.get();
 
     for (const scope of requested) {
       if (!client.allowedScopes.includes(scope) || !catalog.scopes.get(scope)?.enabled) {
@@ -31,7 +29,7 @@ export const clientCredentials: Grant = {
     // EmitStaticAudienceClaim, the token is then for this issuer's resources.
     if (audiences.length === 0) audiences.push(`${issuer}/resources`);
 
-    const signer = await currentSigner(env.GATEHOUSE, config, now);
+    const signer = await services.keyRing.signer(now);
     const minted = await mintAccessToken({
       issuer,
       client,

@@ -1,11 +1,13 @@
 import type { Config } from '../../config';
 import type { ClientRecord } from '../../core/records';
 import type { Bindings } from '../../env';
+import type { Services } from '../../services';
 
 /** What a grant handler is given once the client is authenticated. */
 export interface GrantContext {
   env: Bindings;
   config: Config;
+  services: Services;
   form: ReadonlyMap<string, string>;
   client: ClientRecord;
   issuer: string;

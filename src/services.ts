@@ -1,0 +1,66 @@
+import { loadConfig, type Config } from './config';
+import { AccessTokenVerifier } from './core/access-token-verifier';
+import { CatalogStore } from './core/catalog';
+import { ClientStore } from './core/clients';
+import { KeyRingStore } from './core/key-ring';
+import { setLogLevel } from './core/log';
+import { RevocationStore } from './core/revocation';
+import { TtlCache } from './core/ttl-cache';
+import type { Bindings } from './env';
+
+/** What the Worker's handlers work with, built once per isolate from its bindings. */
+export interface Services {
+  /** The validated settings. */
+  config: Config;
+  clients: ClientStore;
+  catalog: CatalogStore;
+  keyRing: KeyRingStore;
+  revocations: RevocationStore;
+  /** The one place an access token is accepted. */
+  verifier: AccessTokenVerifier;
+}
+
+/** The one way an isolate caches what it reads from KV: for `STORE_CACHE_SECONDS`, bounded in size. */
+function isolateCache<V>(config: Config, maxEntries = 10_000): TtlCache<V> {
+  return new TtlCache<V>(config.storeCacheMs, maxEntries);
+}
+
+/** Validates the settings (throwing `ConfigError` naming a bad one) and wires the services. */
+export function buildServices(env: Bindings): Services {
+  const config = loadConfig(env);
+  setLogLevel(config.logLevel);
+  const kv = env.GATEHOUSE;
+  const clients = new ClientStore(kv, isolateCache(config));
+  const keyRing = new KeyRingStore(kv, isolateCache(config, 1), config.keyEncryptionKey);
+  const revocations = new RevocationStore(kv, isolateCache(config));
+  const { gateway } = config;
+  return {
+    config,
+    clients,
+    catalog: new CatalogStore(kv, isolateCache(config, 1)),
+    keyRing,
+    revocations,
+    verifier: new AccessTokenVerifier({
+      keyRing,
+      clients,
+      revocations,
+      verified: isolateCache(config, gateway.tokenCacheSize),
+      remoteIssuer: { refreshMs: gateway.jwksRefreshMs, maxAgeMs: gateway.jwksMaxAgeMs, timeoutMs: gateway.fetchTimeoutMs },
+    }),
+  };
+}
+
+const built = new WeakMap<Bindings, Services>();
+
+/**
+ * The services for these bindings: built on first use and then reused by the isolate (workerd
+ * hands every request of an isolate the same `env`), so settings are parsed and caches kept once.
+ */
+export function servicesFor(env: Bindings): Services {
+  let services = built.get(env);
+  if (!services) {
+    services = buildServices(env);
+    built.set(env, services);
+  }
+  return services;
+}

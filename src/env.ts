@@ -27,6 +27,8 @@ export interface Bindings {
   GATEWAY_JWKS_REFRESH_SECONDS?: string;
   /** Seconds after which a trusted issuer's JWKS is fetched again, kept if that fails (default 3600). */
   GATEWAY_JWKS_MAX_AGE_SECONDS?: string;
+  /** Seconds after its last successful fetch that a trusted issuer's JWKS stops serving: its tokens get 503 (default 86400). */
+  GATEWAY_JWKS_STALE_SECONDS?: string;
   /** Timeout in milliseconds of each discovery or JWKS fetch (default 3000). */
   GATEWAY_FETCH_TIMEOUT_MS?: string;
   /** Lifetime in seconds of the origin assertion (default 60). */

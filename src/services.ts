@@ -45,7 +45,12 @@ export function buildServices(env: Bindings): Services {
       clients,
       revocations,
       verified: isolateCache(config, gateway.tokenCacheSize),
-      remoteIssuer: { refreshMs: gateway.jwksRefreshMs, maxAgeMs: gateway.jwksMaxAgeMs, timeoutMs: gateway.fetchTimeoutMs },
+      remoteIssuer: {
+        refreshMs: gateway.jwksRefreshMs,
+        maxAgeMs: gateway.jwksMaxAgeMs,
+        staleMs: gateway.jwksStaleMs,
+        timeoutMs: gateway.fetchTimeoutMs,
+      },
     }),
   };
 }

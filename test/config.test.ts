@@ -28,6 +28,7 @@ describe('loadConfig', () => {
         tokenTypes: ['at+jwt'],
         jwksRefreshMs: 60_000,
         jwksMaxAgeMs: 3_600_000,
+        jwksStaleMs: 86_400_000,
         fetchTimeoutMs: 3000,
         assertionLifetimeSeconds: 60,
         originTimeoutMs: 30_000,

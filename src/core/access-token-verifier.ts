@@ -1,6 +1,6 @@
 import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { OAuthError } from '../errors';
-import { ASYMMETRIC_ALGS, RemoteIssuer, type RemoteIssuerOptions } from '../gateway/remote-issuer';
+import { ASYMMETRIC_ALGS, RemoteIssuer, type RemoteIssuerOptions } from './remote-issuer';
 import type { ClientStore } from './clients';
 import type { KeyRingStore } from './key-ring';
 import type { RevocationStore } from './revocation';

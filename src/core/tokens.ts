@@ -42,7 +42,10 @@ export async function mintAccessToken(req: MintRequest): Promise<MintedToken> {
     .setSubject(client.clientId)
     // A single audience is a string, as IdentityServer and most validators emit it (RFC 7519 §4.1.3).
     .setAudience(req.audiences.length === 1 ? req.audiences[0]! : req.audiences)
-    .setIssuedAt(now)
+    // After an operator revoked every token of the client, tokens issued before its tokensNotBefore
+    // are refused, the rest of that second included; one issued in that second is dated from
+    // tokensNotBefore (at most a second ahead), while it is valid from now.
+    .setIssuedAt(Math.max(now, client.tokensNotBefore ?? 0))
     .setNotBefore(now)
     .setExpirationTime(now + client.accessTokenLifetime)
     .setJti(jti)

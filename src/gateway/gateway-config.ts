@@ -14,6 +14,8 @@ export interface GatewayConfig {
   jwksRefreshMs: number;
   /** Age after which an issuer's JWKS is fetched again (kept if that fails), ms. */
   jwksMaxAgeMs: number;
+  /** Age after which an issuer's JWKS that could not be fetched again stops serving, ms. */
+  jwksStaleMs: number;
   /** Timeout of each discovery or JWKS fetch, ms. */
   fetchTimeoutMs: number;
   /** Lifetime of the origin assertion, seconds. */
@@ -55,6 +57,7 @@ export function loadGatewayConfig(env: Bindings): GatewayConfig {
     tokenTypes: tokenTypes(env.GATEWAY_TOKEN_TYPES),
     jwksRefreshMs: whole('GATEWAY_JWKS_REFRESH_SECONDS', env.GATEWAY_JWKS_REFRESH_SECONDS, 60, 1, 86_400) * 1000,
     jwksMaxAgeMs: whole('GATEWAY_JWKS_MAX_AGE_SECONDS', env.GATEWAY_JWKS_MAX_AGE_SECONDS, 3600, 0, 604_800) * 1000,
+    jwksStaleMs: whole('GATEWAY_JWKS_STALE_SECONDS', env.GATEWAY_JWKS_STALE_SECONDS, 86_400, 60, 2_592_000) * 1000,
     fetchTimeoutMs: whole('GATEWAY_FETCH_TIMEOUT_MS', env.GATEWAY_FETCH_TIMEOUT_MS, 3000, 100, 30_000),
     assertionLifetimeSeconds: whole('GATEWAY_ASSERTION_LIFETIME_SECONDS', env.GATEWAY_ASSERTION_LIFETIME_SECONDS, 60, 10, 600),
     originTimeoutMs: whole('GATEWAY_ORIGIN_TIMEOUT_MS', env.GATEWAY_ORIGIN_TIMEOUT_MS, 30_000, 100, 300_000),

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
 import { OAuthError } from '../errors';
-import { log } from '../core/log';
-import { TokenRejected } from '../core/verify-token';
+import { log } from './log';
+import { TokenRejected } from './verify-token';
 
 /** Asymmetric JWS algorithms only (RFC 8725 §3.1): never `none`, never an HMAC. */
 export const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OAuthError } from '../../src/errors';
-import { MAX_DOCUMENT_BYTES, RemoteIssuer, type RemoteIssuerOptions } from '../../src/gateway/remote-issuer';
+import { MAX_DOCUMENT_BYTES, RemoteIssuer, type RemoteIssuerOptions } from '../../src/core/remote-issuer';
 
 /** A RemoteIssuer whose discovery + JWKS fetch is played by the test. */
 class Scripted extends RemoteIssuer {

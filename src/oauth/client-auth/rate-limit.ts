@@ -1,6 +1,5 @@
-import { waitUntil } from 'cloudflare:workers';
 import type { Config } from '../../config';
-import type { Admission } from '../../core/auth-limiter';
+import type { Settlement } from '../../core/auth-limiter';
 import { log } from '../../core/log';
 import type { Bindings } from '../../env';
 import { OAuthError } from '../../errors';
@@ -120,10 +119,6 @@ function limiterAvailable(env: Bindings): boolean {
   return false;
 }
 
-function unavailable(cause: unknown): void {
-  log('error', 'auth_limiter_unavailable', { reason: cause instanceof Error ? cause.message : String(cause) });
-}
-
 /**
  * Runs a client authentication (`verify`, which throws `invalid_client` on failure) under the
  * failed-authentication limits (docs/abuse.md). Attempts are counted per caller network and per
@@ -131,10 +126,10 @@ function unavailable(cause: unknown): void {
  * correctly from elsewhere is never locked out. A caller over a limit gets 429 with
  * `Retry-After`, whether or not its credentials are right, so refused guesses teach it nothing.
  *
- * The limiter admits the attempt before `verify` runs and counts it until told the outcome, so
- * concurrent guesses are checked no faster than the limits allow. A success costs one limiter
- * round trip before the secret check; giving the place back runs after the response
- * (`waitUntil`). A failure is answered once the limiter has recorded it.
+ * The credentials are checked first (a hash comparison) and the outcome is then settled by the
+ * limiter, which decides and counts in one step: of a concurrent burst, no more answers than the
+ * limit reveal an outcome, and the rest are 429. Every authentication costs one limiter round
+ * trip after the check; no answer is given before the limiter's.
  */
 export async function withFailureLimits<T>(
   env: Bindings,
@@ -159,39 +154,27 @@ export async function withFailureLimits<T>(
     noAddressReported = true;
   }
 
-  const limits = config.authFailures;
-  const limiter = env.AUTH_LIMITER!.get(env.AUTH_LIMITER!.idFromName(caller.network));
-  let admission: Admission;
-  try {
-    admission = await limiter.admit(caller.address, clientId, now, limits);
-  } catch (cause) {
-    // Fail open: an unreachable limiter must not stop clients from getting tokens.
-    unavailable(cause);
-    return verify();
-  }
-  if (!admission.admitted) {
-    if (admission.blocked) remember(pair, now + admission.retryAfter);
-    throw limited(admission.retryAfter);
-  }
-
-  const report = (failed: boolean) => limiter.report(caller.address, clientId, now, limits, failed);
-  let result: T;
+  let result: T | undefined;
+  let failure: OAuthError | undefined;
   try {
     result = await verify();
   } catch (error) {
-    if (!(error instanceof OAuthError) || error.code !== 'invalid_client') {
-      // Not a failed authentication (the store failed, say): the attempt gives its place back.
-      waitUntil(report(false).catch(unavailable));
-      throw error;
-    }
-    try {
-      const retryAfter = await report(true);
-      if (retryAfter > 0) remember(pair, now + retryAfter);
-    } catch (cause) {
-      unavailable(cause);
-    }
-    throw error;
+    if (!(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
+    failure = error;
   }
-  waitUntil(report(false).catch(unavailable));
-  return result;
+
+  let settlement: Settlement;
+  try {
+    const limiter = env.AUTH_LIMITER!.get(env.AUTH_LIMITER!.idFromName(caller.network));
+    settlement = await limiter.settle(caller.address, clientId, now, config.authFailures, failure !== undefined);
+  } catch (cause) {
+    // Fail open: an unreachable limiter must not stop clients from getting tokens.
+    log('error', 'auth_limiter_unavailable', { reason: cause instanceof Error ? cause.message : String(cause) });
+    if (failure) throw failure;
+    return result as T;
+  }
+  if (settlement.retryAfter > 0) remember(pair, now + settlement.retryAfter);
+  if (settlement.refused) throw limited(settlement.retryAfter);
+  if (failure) throw failure;
+  return result as T;
 }

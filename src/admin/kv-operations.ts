@@ -15,7 +15,7 @@ import { hashSecret } from '../core/secrets';
 import { KEY, listKeys, MAX_KEY_BYTES, parseRecord, readText, writeText } from '../core/store';
 import { OAuthError } from '../errors';
 import { GRANTS } from '../oauth/grants';
-import { checkClientId, checkName } from './names';
+import { ADMIN_SCOPE, checkClientId, checkName } from './names';
 import type {
   AdminChange,
   AdminOperations,
@@ -45,11 +45,18 @@ export const MAX_SECRETS = 10;
 
 const CLIENT_FIELDS = ['clientId', 'name', 'enabled', 'allowedGrantTypes', 'allowedScopes', 'accessTokenLifetime', 'claims', 'claimsPrefix'];
 const SECRET_FIELDS = ['value', 'expires', 'description'];
-const SCOPE_FIELDS = ['name', 'displayName', 'description', 'enabled'];
+const SCOPE_FIELDS = ['name', 'displayName', 'description', 'enabled', 'explicitOnly'];
 const RESOURCE_FIELDS = ['name', 'displayName', 'enabled', 'scopes'];
 
 function withoutUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The admin scope is never granted by default (src/oauth/grants/scope.ts); a record must not say otherwise. */
+function requireAdminScopeExplicit(scope: ScopeRecord): void {
+  if (scope.name === ADMIN_SCOPE && scope.explicitOnly === false) {
+    throw new OAuthError('invalid_request', `"${ADMIN_SCOPE}" is always explicit-only`);
+  }
 }
 
 /**
@@ -228,9 +235,19 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
       const o = objectInput('the scope', input, SCOPE_FIELDS);
       const name = checkName('name', o.name);
       const record = validated(parseScope, KEY.scope(name), o);
+      requireAdminScopeExplicit(record);
       if ((await read(KEY.scope(name), (_k, raw) => raw)) !== null) throw new OAuthError('conflict', `API scope "${name}" already exists`);
       await write(KEY.scope(name), record);
       changed({ kind: 'scope', action: 'created', name });
+      return scopeView(record);
+    },
+
+    async updateScope(name, changes) {
+      const o = objectInput('the changes', changes, SCOPE_FIELDS.filter((f) => f !== 'name'));
+      const record = validated(parseScope, KEY.scope(name), { ...(await scope(name)), ...o });
+      requireAdminScopeExplicit(record);
+      await write(KEY.scope(name), record);
+      changed({ kind: 'scope', action: 'updated', name });
       return scopeView(record);
     },
 

@@ -30,7 +30,12 @@ export interface NewScope {
   displayName?: string;
   description?: string;
   enabled?: boolean;
+  /** Granted only when asked for by name, never by default (docs/storage.md). */
+  explicitOnly?: boolean;
 }
+
+/** Fields of an API scope that can be changed; absent fields stay as they are. */
+export type ScopeChanges = Partial<Omit<NewScope, 'name'>>;
 
 export interface NewResource {
   name: string;
@@ -83,6 +88,7 @@ export interface AdminOperations {
   listScopes(): Promise<ScopeView[]>;
   getScope(name: string): Promise<ScopeView>;
   addScope(input: NewScope): Promise<ScopeView>;
+  updateScope(name: string, changes: ScopeChanges): Promise<ScopeView>;
   deleteScope(name: string): Promise<void>;
 
   listResources(): Promise<ResourceView[]>;

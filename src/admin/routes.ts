@@ -6,7 +6,7 @@ import { methodNotAllowed } from '../http/errors';
 import { readJson } from '../http/json';
 import { servicesFor } from '../services';
 import { kvAdminOperations } from './kv-operations';
-import type { AdminChange, AdminOperations, ClientChanges, ImportBundle, NewClient, NewResource, NewScope, NewSecret, SecretOwner } from './operations';
+import type { AdminChange, AdminOperations, ClientChanges, ImportBundle, NewClient, NewResource, NewScope, NewSecret, ScopeChanges, SecretOwner } from './operations';
 import { requireAdminToken, type AdminVariables } from './require-admin';
 
 /** The largest JSON body an admin call reads; an import may be larger. */
@@ -105,11 +105,16 @@ export const adminRoutes = new Hono<AdminEnv>()
   })
   .all('/scopes', methodNotAllowed('GET, POST'))
   .get('/scopes/:name', async (c) => json(c, await operations(c).getScope(c.req.param('name'))))
+  .patch('/scopes/:name', async (c) => {
+    const name = c.req.param('name');
+    const changes = await body<ScopeChanges>(c);
+    return json(c, await operations(c).updateScope(name, changes));
+  })
   .delete('/scopes/:name', async (c) => {
     await operations(c).deleteScope(c.req.param('name'));
     return noContent();
   })
-  .all('/scopes/:name', methodNotAllowed('GET, DELETE'))
+  .all('/scopes/:name', methodNotAllowed('GET, PATCH, DELETE'))
 
   .get('/resources', async (c) => json(c, { resources: await operations(c).listResources() }))
   .post('/resources', async (c) => {

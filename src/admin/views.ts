@@ -1,6 +1,7 @@
 import type { KeyRingRecord } from '../core/key-ring';
 import { signingKeyAt } from '../core/key-ring';
 import type { ClaimValue, ClientRecord, ResourceRecord, ScopeRecord, SecretRecord } from '../core/records';
+import { ADMIN_SCOPE } from './names';
 
 /**
  * What the admin API and the CLI show of stored records. Every view is built field by field, never
@@ -37,6 +38,8 @@ export interface ScopeView {
   displayName: string | null;
   description: string | null;
   enabled: boolean;
+  /** Granted only when asked for by name; always true for the admin scope. */
+  explicitOnly: boolean;
 }
 
 export interface ResourceView {
@@ -78,9 +81,15 @@ export function clientView(c: ClientRecord): ClientView {
   };
 }
 
-/** An API scope. */
+/** An API scope; the admin scope shows as explicit-only, as the token endpoint treats it. */
 export function scopeView(s: ScopeRecord): ScopeView {
-  return { name: s.name, displayName: s.displayName ?? null, description: s.description ?? null, enabled: s.enabled };
+  return {
+    name: s.name,
+    displayName: s.displayName ?? null,
+    description: s.description ?? null,
+    enabled: s.enabled,
+    explicitOnly: s.explicitOnly === true || s.name === ADMIN_SCOPE,
+  };
 }
 
 /** An API resource without its secrets' hashes. */

@@ -105,6 +105,7 @@ export function remoteAdminOperations(baseUrl: string, credentials: RemoteCreden
     listScopes: async () => (await call<{ scopes: never }>('GET', '/scopes')).scopes,
     getScope: (name) => call('GET', `/scopes/${enc(name)}`),
     addScope: (input) => call('POST', '/scopes', input),
+    updateScope: (name, changes) => call('PATCH', `/scopes/${enc(name)}`, changes),
     deleteScope: (name) => call('DELETE', `/scopes/${enc(name)}`),
     listResources: async () => (await call<{ resources: never }>('GET', '/resources')).resources,
     getResource: (name) => call('GET', `/resources/${enc(name)}`),

@@ -44,6 +44,11 @@ export interface ScopeRecord {
   displayName?: string;
   description?: string;
   enabled: boolean;
+  /**
+   * Granted only when asked for by name in `scope`, never as part of a client's default scopes.
+   * Absent means false.
+   */
+  explicitOnly?: boolean;
 }
 
 export interface ResourceRecord {
@@ -200,6 +205,7 @@ export function parseScope(key: string, raw: string): ScopeRecord {
     displayName: str(key, o, 'displayName'),
     description: str(key, o, 'description'),
     enabled: bool(key, o, 'enabled', true),
+    explicitOnly: o.explicitOnly === undefined ? undefined : bool(key, o, 'explicitOnly', false),
   };
 }
 

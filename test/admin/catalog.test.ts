@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashSecret } from '../../src/core/secrets';
 import { basic, call, formPost, SECRET, tokenRequest } from '../helpers/fixtures';
 import { admin, adminToken, expectError, expectJson, seedAdmin } from '../helpers/admin';
@@ -10,12 +10,15 @@ beforeEach(async () => {
   await seedAdmin();
   token = await adminToken();
 });
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('/admin/scopes', () => {
   it('adds a scope (201, Location), lists it, and discovery serves it at once', async () => {
     const res = await admin('POST', '/scopes', token, { name: 'orders.read', displayName: 'Read orders', description: 'Lists orders' });
     expect(res.headers.get('Location')).toBe('/admin/scopes/orders.read');
-    expect(await expectJson(res, 201)).toEqual({ name: 'orders.read', displayName: 'Read orders', description: 'Lists orders', enabled: true });
+    expect(await expectJson(res, 201)).toEqual({ name: 'orders.read', displayName: 'Read orders', description: 'Lists orders', enabled: true, explicitOnly: false });
     const listed = await expectJson<{ scopes: Array<{ name: string }> }>(await admin('GET', '/scopes', token));
     expect(listed.scopes.map((s) => s.name)).toEqual(['api1', 'gatehouse.admin', 'orders.read']);
     expect(await expectJson(await admin('GET', '/scopes/orders.read', token))).toMatchObject({ name: 'orders.read' });
@@ -27,6 +30,7 @@ describe('/admin/scopes', () => {
     [{ name: 'two words' }, 400, 'invalid_request', `"name" must be 1 to 200 printable ASCII characters without spaces, '"' or '\\'`],
     [{ name: 'x', shown: true }, 400, 'invalid_request', 'unknown field "shown"'],
     [{ name: 'x', enabled: 1 }, 400, 'invalid_request', '"enabled" must be true or false'],
+    [{ name: 'x', explicitOnly: 'yes' }, 400, 'invalid_request', '"explicitOnly" must be true or false'],
     [{ name: 'api1' }, 409, 'conflict', 'API scope "api1" already exists'],
   ])('refuses %j', async (input, status, error, description) => {
     await expectError(await admin('POST', '/scopes', token, input), status, error, description);
@@ -41,9 +45,54 @@ describe('/admin/scopes', () => {
     await expectError(await admin('GET', '/scopes/spare', token), 404, 'not_found', 'no API scope "spare"');
   });
 
+  it('adds an explicit-only scope, stored as such; gatehouse.admin always shows as explicit-only', async () => {
+    expect(await expectJson(await admin('POST', '/scopes', token, { name: 'ops', explicitOnly: true }), 201)).toEqual({
+      name: 'ops', displayName: null, description: null, enabled: true, explicitOnly: true,
+    });
+    expect(await env.GATEHOUSE.get('scope:ops', 'json')).toEqual({ name: 'ops', enabled: true, explicitOnly: true });
+    // Written without the field (as seedAdmin does), the admin scope is still never a default.
+    expect(await expectJson(await admin('GET', '/scopes/gatehouse.admin', token))).toMatchObject({ explicitOnly: true });
+  });
+
+  it('updates a scope (PATCH): texts, enabled and explicitOnly; absent fields stay', async () => {
+    const logs = vi.spyOn(console, 'log');
+    const updated = await admin('PATCH', '/scopes/api1', token, { explicitOnly: true, description: 'The API' });
+    expect(await expectJson(updated)).toEqual({ name: 'api1', displayName: 'My API', description: 'The API', enabled: true, explicitOnly: true });
+    expect(await env.GATEHOUSE.get('scope:api1', 'json')).toEqual({ name: 'api1', displayName: 'My API', description: 'The API', enabled: true, explicitOnly: true });
+    // Explicit-only now: a request without scope gets nothing by default, one that names it does.
+    const none = await tokenRequest({ grant_type: 'client_credentials', client_id: 'client', client_secret: SECRET });
+    expect(none.status).toBe(400);
+    expect((await tokenRequest({ grant_type: 'client_credentials', client_id: 'client', client_secret: SECRET, scope: 'api1' })).status).toBe(200);
+
+    const off = await expectJson(await admin('PATCH', '/scopes/api1', token, { enabled: false, explicitOnly: false, displayName: null }));
+    expect(off).toEqual({ name: 'api1', displayName: null, description: 'The API', enabled: false, explicitOnly: false });
+    const discovery = (await (await call('/.well-known/openid-configuration')).json()) as { scopes_supported: string[] };
+    expect(discovery.scopes_supported).not.toContain('api1');
+    const changes = logs.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('catalog_changed'));
+    expect(changes.map((l) => JSON.parse(l))).toEqual([
+      { level: 'info', event: 'catalog_changed', time: expect.any(String), scope: 'api1', action: 'updated', by: 'gatehouse-admin' },
+      { level: 'info', event: 'catalog_changed', time: expect.any(String), scope: 'api1', action: 'updated', by: 'gatehouse-admin' },
+    ]);
+  });
+
+  it.each([
+    ['api1', { name: 'other' }, 400, 'invalid_request', 'unknown field "name"'],
+    ['api1', { explicitOnly: 1 }, 400, 'invalid_request', '"explicitOnly" must be true or false'],
+    ['api1', [], 400, 'invalid_request', 'the changes must be a JSON object'],
+    ['gatehouse.admin', { explicitOnly: false }, 400, 'invalid_request', '"gatehouse.admin" is always explicit-only'],
+    ['ghost', { enabled: false }, 404, 'not_found', 'no API scope "ghost"'],
+  ])('refuses PATCH /admin/scopes/%s %j', async (name, changes, status, error, description) => {
+    await expectError(await admin('PATCH', `/scopes/${name}`, token, changes), status, error, description);
+  });
+
+  it('refuses to add gatehouse.admin as a default scope', async () => {
+    await env.GATEHOUSE.delete('scope:gatehouse.admin');
+    await expectError(await admin('POST', '/scopes', token, { name: 'gatehouse.admin', explicitOnly: false }), 400, 'invalid_request', '"gatehouse.admin" is always explicit-only');
+  });
+
   it('answers other methods with 405', async () => {
     expect((await admin('PATCH', '/scopes', token, {})).headers.get('Allow')).toBe('GET, POST');
-    expect((await admin('PUT', '/scopes/api1', token, {})).headers.get('Allow')).toBe('GET, DELETE');
+    expect((await admin('PUT', '/scopes/api1', token, {})).headers.get('Allow')).toBe('GET, PATCH, DELETE');
   });
 });
 

@@ -15,8 +15,8 @@ describe('admin API authentication (RFC 6750)', () => {
     const res = await admin('GET', '/scopes', await adminToken());
     expect(await expectJson(res)).toEqual({
       scopes: [
-        { name: 'api1', displayName: 'My API', description: null, enabled: true },
-        { name: 'gatehouse.admin', displayName: null, description: null, enabled: true },
+        { name: 'api1', displayName: 'My API', description: null, enabled: true, explicitOnly: false },
+        { name: 'gatehouse.admin', displayName: null, description: null, enabled: true, explicitOnly: true },
       ],
     });
   });

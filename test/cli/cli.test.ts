@@ -76,6 +76,17 @@ describe('gatehouse on local state (what wrangler dev serves)', () => {
     noHashes(shown);
     expect(await local(['clients', 'disable', 'm2m'])).toEqual({ code: 0, stdout: 'disabled client m2m\n', stderr: '' });
   });
+
+  it('adds an explicit-only API scope and updates it', async () => {
+    const added = json(await local(['scopes', 'add', 'ops', '--explicit-only', '--json']));
+    expect(added).toEqual({ name: 'ops', displayName: null, description: null, enabled: true, explicitOnly: true });
+    const updated = await local(['scopes', 'update', 'ops', '--no-explicit-only', '--disable', '--description', 'Operations']);
+    expect(updated).toEqual({ code: 0, stdout: 'updated API scope ops\n', stderr: '' });
+    const listed = await local(['scopes', 'list']);
+    expect(listed.stdout).toMatch(/^NAME +ENABLED +EXPLICIT ONLY +DISPLAY NAME +DESCRIPTION\n/);
+    expect(listed.stdout).toMatch(/^ops +no +no +- +Operations$/m);
+    expect(await local(['scopes', 'update', 'ghost', '--enable'])).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: no API scope "ghost"\n' });
+  });
 });
 
 describe('the server started on that state', () => {

@@ -49,6 +49,7 @@ const recordBody = fc.record(
     expires: fc.constantFrom('2999-01-01T00:00:00Z', 'tomorrow', null),
     name2: ascii,
     scopes: fc.array(fc.constantFrom('api1', 'ghost', ''), { maxLength: 3 }),
+    explicitOnly: fc.oneof(fc.boolean(), fc.constant('yes'), fc.constant(null)),
   },
   { requiredKeys: [] },
 );

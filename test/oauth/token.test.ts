@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { basic, call, clientRecord, ORIGIN, put, seedArticle, SECRET, tokenRequest } from '../helpers/fixtures';
+import { basic, call, claimsOf, clientRecord, ORIGIN, put, seedArticle, SECRET, tokenRequest } from '../helpers/fixtures';
 
 const ARTICLE = { client_id: 'client', client_secret: SECRET, scope: 'api1', grant_type: 'client_credentials' };
 
@@ -56,17 +56,6 @@ describe('POST /connect/token: success (RFC 6749 §4.4.3, §5.1)', () => {
     expect(new Set(jtis).size).toBe(3);
   });
 
-  it('grants every allowed scope when scope is absent, and lists every resource in aud', async () => {
-    await put('scope:api2', { name: 'api2' });
-    await put('resource:api2', { name: 'api2', scopes: ['api2'] });
-    await put('client:client', clientRecord({ allowedScopes: ['api1', 'api2'] }));
-    const res = await tokenRequest({ grant_type: 'client_credentials' }, { Authorization: basic('client', SECRET) });
-    const body = (await res.json()) as { access_token: string; scope: string };
-    expect(body.scope).toBe('api1 api2');
-    const payload = JSON.parse(atob(body.access_token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
-    expect(payload.aud).toEqual(['api1', 'api2']);
-  });
-
   it('accepts client_secret_basic with form-urlencoded id and secret (RFC 6749 §2.3.1)', async () => {
     await put('client:my client:1', clientRecord({ clientId: 'my client:1', secrets: [{ hash: 'sRSFeeRMDP1E1aXUN1+cktSQEEdBC2rNwXIla0GLGtk=' }] }));
     // base64(SHA-256("p@ss w%rd:é")) for the secret above
@@ -97,6 +86,69 @@ describe('POST /connect/token: success (RFC 6749 §4.4.3, §5.1)', () => {
       const body = (await (await tokenRequest(ARTICLE)).json()) as { access_token: string };
       expect(decodeProtectedHeader(body.access_token).alg).toBe(alg);
     }
+  });
+});
+
+describe('POST /connect/token: default scopes, when scope is absent (RFC 6749 §3.3)', () => {
+  const NO_SCOPE = { grant_type: 'client_credentials', client_id: 'client', client_secret: SECRET };
+
+  beforeEach(async () => {
+    await Promise.all([
+      put('scope:api2', { name: 'api2' }),
+      put('resource:api2', { name: 'api2', scopes: ['api2'] }),
+      put('scope:ops', { name: 'ops', explicitOnly: true }),
+      put('resource:ops', { name: 'ops', scopes: ['ops'] }),
+      put('scope:gatehouse.admin', { name: 'gatehouse.admin' }),
+      put('resource:gatehouse', { name: 'gatehouse', scopes: ['gatehouse.admin'] }),
+      put('client:client', clientRecord({ allowedScopes: ['api1', 'api2', 'ops', 'gatehouse.admin'] })),
+    ]);
+  });
+
+  async function granted(params: Record<string, string>): Promise<{ body: Record<string, unknown>; aud: unknown }> {
+    const res = await tokenRequest(params);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    return { body, aud: claimsOf(body.access_token as string).aud };
+  }
+
+  it('grants the allowed scopes that are not explicit-only, never gatehouse.admin, with every resource in aud', async () => {
+    const { body, aud } = await granted(NO_SCOPE);
+    expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'api1 api2' });
+    expect(aud).toEqual(['api1', 'api2']);
+  });
+
+  it('leaves a disabled or unknown allowed scope out instead of failing', async () => {
+    await put('scope:api2', { name: 'api2', enabled: false });
+    await put('client:client', clientRecord({ allowedScopes: ['ghost', 'api1', 'api2', 'ops'] }));
+    const { body, aud } = await granted(NO_SCOPE);
+    expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'api1' });
+    expect(aud).toBe('api1');
+  });
+
+  it('grants an explicit-only scope and gatehouse.admin when they are asked for by name', async () => {
+    expect(await granted({ ...NO_SCOPE, scope: 'ops' })).toEqual({
+      body: { access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'ops' },
+      aud: 'ops',
+    });
+    expect(await granted({ ...NO_SCOPE, scope: 'gatehouse.admin api1' })).toEqual({
+      body: { access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'gatehouse.admin api1' },
+      aud: ['gatehouse', 'api1'],
+    });
+  });
+
+  it('still refuses a disabled scope asked for by name', async () => {
+    await put('scope:api2', { name: 'api2', enabled: false });
+    await expectError(await tokenRequest({ ...NO_SCOPE, scope: 'api1 api2' }), 400, 'invalid_scope', 'scope "api2" is not allowed for this client');
+  });
+
+  it('answers invalid_scope when no default scope is left', async () => {
+    for (const allowedScopes of [['gatehouse.admin', 'ops'], ['ghost'], []]) {
+      await put('client:client', clientRecord({ allowedScopes }));
+      await expectError(await tokenRequest(NO_SCOPE), 400, 'invalid_scope', 'the client has no default scopes; request one with the scope parameter');
+    }
+    await put('scope:ops', { name: 'ops', enabled: false });
+    await put('client:client', clientRecord({ allowedScopes: ['ops'] }));
+    await expectError(await tokenRequest(NO_SCOPE), 400, 'invalid_scope', 'the client has no default scopes; request one with the scope parameter');
   });
 });
 

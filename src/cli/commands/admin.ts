@@ -19,7 +19,7 @@ async function unlessExists(step: () => Promise<unknown>): Promise<boolean> {
 }
 
 async function bootstrap(ops: AdminOperations, clientId: string) {
-  await unlessExists(() => ops.addScope({ name: ADMIN_SCOPE, displayName: 'Gatehouse administration' }));
+  await unlessExists(() => ops.addScope({ name: ADMIN_SCOPE, displayName: 'Gatehouse administration', explicitOnly: true }));
   const resourceAdded = await unlessExists(() => ops.addResource({ name: ADMIN_RESOURCE, displayName: 'Gatehouse admin API', scopes: [ADMIN_SCOPE] }));
   if (!resourceAdded && !(await ops.getResource(ADMIN_RESOURCE)).scopes.includes(ADMIN_SCOPE)) {
     throw new Error(`API resource "${ADMIN_RESOURCE}" exists without the ${ADMIN_SCOPE} scope; fix or delete it first`);

@@ -1,5 +1,5 @@
 import { parseClient, parseResource, parseScope, RecordError } from '../core/records';
-import { KEY, listKeys, writeText } from '../core/store';
+import { KEY, listKeys, readText, writeText } from '../core/store';
 import { OAuthError } from '../errors';
 import { GRANTS } from '../oauth/grants';
 import { objectInput } from './input';
@@ -11,12 +11,34 @@ import { withSecretIds } from './secret-values';
 export const MAX_IMPORT_RECORDS = 300;
 
 /**
- * Imports records in Gatehouse's own shapes (the admin API's `POST /admin/import`, and the CLI's
- * `import` after converting an IdentityServer configuration). Every record is validated, and
- * checked against what exists, before anything is written: a bad record or (without `overwrite`)
- * an existing one stops the import with nothing written. Secrets come as hashes and keep them.
+ * The `tokensNotBefore` a replaced client keeps: its stored one (none for a record written before
+ * the field existed), or `since` when the record is gone or unreadable, as for a new client.
  */
-export async function importRecords(kv: KVNamespace, bundle: ImportBundle, overwrite: boolean, changed: (change: AdminChange) => void): Promise<ImportResult> {
+async function storedTokensNotBefore(kv: KVNamespace, key: string, since: number): Promise<number | undefined> {
+  const raw = await readText(kv, key);
+  if (raw === null) return since;
+  try {
+    return parseClient(key, raw).tokensNotBefore;
+  } catch (error) {
+    if (error instanceof RecordError) return since;
+    throw error;
+  }
+}
+
+/**
+ * Imports records in Gatehouse's own shapes (the admin API's `POST /admin/import`, the CLI's
+ * `import` after converting an IdentityServer configuration, and `gatehouse seed`). Every record
+ * is validated, and checked against what exists, before anything is written: a bad record or
+ * (without `overwrite`) an existing one stops the import with nothing written. Secrets come as
+ * hashes and keep them. `now` is epoch milliseconds.
+ */
+export async function importRecords(
+  kv: KVNamespace,
+  bundle: ImportBundle,
+  overwrite: boolean,
+  changed: (change: AdminChange) => void,
+  now: number,
+): Promise<ImportResult> {
   const o = objectInput('the import', bundle, ['scopes', 'resources', 'clients']);
   const lists = { scopes: o.scopes ?? [], resources: o.resources ?? [], clients: o.clients ?? [] };
   for (const [field, list] of Object.entries(lists)) {
@@ -56,6 +78,17 @@ export async function importRecords(kv: KVNamespace, bundle: ImportBundle, overw
     listKeys(kv, KEY.client('')),
   ]);
   const existing = new Set([...scopeKeys, ...resourceKeys, ...clientKeys]);
+  // A new client's tokens count from now, so a client deleted and imported again does not revive
+  // the old one's tokens; a replaced client keeps its own start, so revoked tokens stay revoked.
+  // A later start given in the bundle wins either way.
+  const since = Math.floor(now / 1000);
+  const tokensSince = await Promise.all(
+    clients.map((c) => (existing.has(KEY.client(c.clientId)) ? storedTokensNotBefore(kv, KEY.client(c.clientId), since) : since)),
+  );
+  clients.forEach((c, i) => {
+    const floor = tokensSince[i];
+    if (floor !== undefined) c.tokensNotBefore = Math.max(c.tokensNotBefore ?? 0, floor);
+  });
   const entries = [
     ...scopes.map((s) => ({ kind: 'scopes' as const, name: s.name, key: KEY.scope(s.name), record: s as object })),
     ...resources.map((r) => ({ kind: 'resources' as const, name: r.name, key: KEY.resource(r.name), record: { ...r, secrets: withSecretIds(r.secrets) } })),

@@ -1,8 +1,9 @@
-import type { Config } from '../config';
+import { acceptanceLeewaySeconds, type Config } from '../config';
 import { randomId } from '../core/encoding';
 import { parseKeyRing } from '../core/key-ring';
 import { rotateKeys } from '../core/key-rotation';
 import {
+  MAX_ACCESS_TOKEN_LIFETIME,
   parseClient,
   parseResource,
   parseScope,
@@ -52,6 +53,21 @@ function withoutUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** Checks the `jti` of a token to revoke: 1 to 200 characters, none a control character, so it names a KV key. */
+function checkJti(value: unknown): string {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > 200 ||
+    // eslint-disable-next-line no-control-regex
+    /[\x00-\x1f\x7f]/.test(value) ||
+    new TextEncoder().encode(KEY.revoked(value)).length > MAX_KEY_BYTES
+  ) {
+    throw new OAuthError('invalid_request', '"jti" must be 1 to 200 characters without control characters');
+  }
+  return value;
+}
+
 /** The admin scope is never granted by default (src/oauth/grants/scope.ts); a record must not say otherwise. */
 function requireAdminScopeExplicit(scope: ScopeRecord): void {
   if (scope.name === ADMIN_SCOPE && scope.explicitOnly === false) {
@@ -66,6 +82,7 @@ function requireAdminScopeExplicit(scope: ScopeRecord): void {
  */
 export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions): AdminOperations {
   const now = options.now ?? Date.now;
+  const nowSeconds = () => Math.floor(now() / 1000);
   const changed = (change: AdminChange) => options.onChange?.(change);
 
   async function read<T>(key: string, parse: (key: string, raw: string) => T): Promise<T | null> {
@@ -170,6 +187,8 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
         ...fields,
         allowedGrantTypes: fields.allowedGrantTypes ?? ['client_credentials'],
         secrets: [],
+        // A client deleted and created again under the same id must not revive the old one's tokens.
+        tokensNotBefore: nowSeconds(),
       });
       requireServedGrants(record.allowedGrantTypes);
       if ((await read(KEY.client(clientId), (_k, raw) => raw)) !== null) throw new OAuthError('conflict', `client "${clientId}" already exists`);
@@ -200,6 +219,17 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
       await client(clientId);
       await kv.delete(KEY.client(clientId));
       changed({ kind: 'client', action: 'deleted', name: clientId });
+    },
+
+    async revokeClientTokens(clientId) {
+      const current = await client(clientId);
+      // `iat` counts whole seconds (RFC 7519 §4.1.6), so the tokens of this very second are refused
+      // too; the token endpoint stamps new tokens no earlier than tokensNotBefore. Never moved back.
+      const tokensNotBefore = Math.max(current.tokensNotBefore ?? 0, nowSeconds() + 1);
+      const record: ClientRecord = { ...current, secrets: withSecretIds(current.secrets), tokensNotBefore };
+      await write(KEY.client(clientId), record);
+      changed({ kind: 'client', action: 'tokens_revoked', name: clientId });
+      return clientView(record);
     },
 
     async listSecrets(kind, name) {
@@ -298,7 +328,16 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
     },
 
     async importBundle(bundle, { overwrite }) {
-      return importRecords(kv, bundle, overwrite, changed);
+      return importRecords(kv, bundle, overwrite, changed, now());
+    },
+
+    async revokeToken(jti) {
+      const id = checkJti(jti);
+      // The operator does not know the token's `exp`: the entry outlives the longest-lived token
+      // plus the leeway validators allow after `exp`, as the revocation endpoint's does (RFC 7009).
+      const ttl = MAX_ACCESS_TOKEN_LIFETIME + acceptanceLeewaySeconds(options.config.gateway);
+      await writeText(kv, KEY.revoked(id), JSON.stringify({ revokedAt: nowSeconds(), by: 'operator' }), { expirationTtl: ttl });
+      changed({ kind: 'token', action: 'revoked', name: id });
     },
   };
 

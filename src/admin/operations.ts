@@ -44,10 +44,13 @@ export interface NewResource {
   scopes?: string[];
 }
 
-/** What changed, for the caller to log and to drop cached copies of. */
+/**
+ * What changed, for the caller to log and to drop cached copies of. `tokens_revoked`: the client's
+ * tokens issued so far are refused; kind `token`: one token, named by its `jti`, is revoked.
+ */
 export interface AdminChange {
-  kind: 'client' | 'scope' | 'resource';
-  action: 'created' | 'updated' | 'deleted' | 'secret_added' | 'secret_removed' | 'replaced';
+  kind: 'client' | 'scope' | 'resource' | 'token';
+  action: 'created' | 'updated' | 'deleted' | 'secret_added' | 'secret_removed' | 'replaced' | 'tokens_revoked' | 'revoked';
   name: string;
   secretId?: string;
 }
@@ -79,7 +82,10 @@ export interface AdminOperations {
   getClient(clientId: string): Promise<ClientView>;
   addClient(input: NewClient): Promise<{ client: ClientView; secret?: CreatedSecret }>;
   updateClient(clientId: string, changes: ClientChanges): Promise<ClientView>;
+  /** Deletes a client; its tokens are refused from then on, as a disabled client's are. */
   deleteClient(clientId: string): Promise<void>;
+  /** Refuses every token the client was issued until now: moves its `tokensNotBefore` past this second. */
+  revokeClientTokens(clientId: string): Promise<ClientView>;
 
   listSecrets(owner: SecretOwner, name: string): Promise<SecretView[]>;
   addSecret(owner: SecretOwner, name: string, input: NewSecret): Promise<CreatedSecret>;
@@ -101,4 +107,10 @@ export interface AdminOperations {
   rotateKeys(): Promise<KeyView[]>;
 
   importBundle(bundle: ImportBundle, options: { overwrite: boolean }): Promise<ImportResult>;
+
+  /**
+   * Revokes one access token by its `jti`, without the client's secret: validators refuse it until
+   * it would have expired at the latest (docs/revocation.md).
+   */
+  revokeToken(jti: string): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { methodNotAllowed } from '../http/errors';
 import { readJson } from '../http/json';
 import { servicesFor } from '../services';
 import { kvAdminOperations } from './kv-operations';
+import { objectInput } from './input';
 import type { AdminChange, AdminOperations, ClientChanges, ImportBundle, NewClient, NewResource, NewScope, NewSecret, ScopeChanges, SecretOwner } from './operations';
 import { requireAdminToken, type AdminVariables } from './require-admin';
 
@@ -73,8 +74,8 @@ function overwriteParam(c: AdminContext): boolean {
 
 /**
  * The admin API (docs/admin.md): clients and their secrets, API scopes, API resources and their
- * secrets, signing keys, and import. Every route needs an admin access token; every response is
- * `no-store`, and none carries a secret hash.
+ * secrets, signing keys, import, and revoking tokens. Every route needs an admin access token;
+ * every response is `no-store`, and none carries a secret hash.
  */
 export const adminRoutes = new Hono<AdminEnv>()
   .use('*', requireAdminToken())
@@ -97,6 +98,8 @@ export const adminRoutes = new Hono<AdminEnv>()
   })
   .all('/clients/:id', methodNotAllowed('GET, PATCH, DELETE'))
   .route('/', secretRoutes('client', '/clients', 'id'))
+  .post('/clients/:id/revoke-tokens', async (c) => json(c, await operations(c).revokeClientTokens(c.req.param('id'))))
+  .all('/clients/:id/revoke-tokens', methodNotAllowed('POST'))
 
   .get('/scopes', async (c) => json(c, { scopes: await operations(c).listScopes() }))
   .post('/scopes', async (c) => {
@@ -140,4 +143,11 @@ export const adminRoutes = new Hono<AdminEnv>()
     const bundle = await body<ImportBundle>(c, MAX_IMPORT_JSON_BYTES);
     return json(c, await operations(c).importBundle(bundle, { overwrite }));
   })
-  .all('/import', methodNotAllowed('POST'));
+  .all('/import', methodNotAllowed('POST'))
+
+  .post('/revocations', async (c) => {
+    const { jti } = objectInput('the revocation', await body(c), ['jti']);
+    await operations(c).revokeToken(jti as string);
+    return noContent();
+  })
+  .all('/revocations', methodNotAllowed('POST'));

@@ -31,6 +31,8 @@ export interface ClientView {
   claims: Record<string, ClaimValue>;
   claimsPrefix: string;
   secrets: SecretView[];
+  /** Epoch seconds: the client's tokens issued before it are refused; null when never set. */
+  tokensNotBefore: number | null;
 }
 
 export interface ScopeView {
@@ -78,6 +80,7 @@ export function clientView(c: ClientRecord): ClientView {
     claims: { ...c.claims },
     claimsPrefix: c.claimsPrefix,
     secrets: c.secrets.map(secretView),
+    tokensNotBefore: c.tokensNotBefore ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import { keysCommand } from './commands/keys';
 import { resourcesCommand } from './commands/resources';
 import { scopesCommand } from './commands/scopes';
 import { seedCommand } from './commands/seed';
+import { tokensCommand } from './commands/tokens';
 import { openTarget, type OpenTarget } from './target';
 
 /** Exit codes, documented in docs/cli.md. */
@@ -22,8 +23,8 @@ export const EXIT = {
 
 const ROOT: CommandSpec = {
   name: 'gatehouse',
-  summary: 'Manage a Gatehouse: clients, API scopes, API resources, signing keys.',
-  subcommands: [clientsCommand, scopesCommand, resourcesCommand, keysCommand, importCommand, adminCommand, seedCommand],
+  summary: 'Manage a Gatehouse: clients, API scopes, API resources, signing keys, token revocation.',
+  subcommands: [clientsCommand, scopesCommand, resourcesCommand, keysCommand, tokensCommand, importCommand, adminCommand, seedCommand],
 };
 
 function exitCodeOf(error: unknown): number {

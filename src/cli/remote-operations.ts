@@ -99,6 +99,7 @@ export function remoteAdminOperations(baseUrl: string, credentials: RemoteCreden
     addClient: (input) => call('POST', '/clients', input),
     updateClient: (id, changes) => call('PATCH', `/clients/${enc(id)}`, changes),
     deleteClient: (id) => call('DELETE', `/clients/${enc(id)}`),
+    revokeClientTokens: (id) => call('POST', `/clients/${enc(id)}/revoke-tokens`),
     listSecrets: async (kind, name) => (await call<{ secrets: never }>('GET', owner(kind, name))).secrets,
     addSecret: (kind, name, input) => call('POST', owner(kind, name), input),
     removeSecret: (kind, name, secretId) => call('DELETE', `${owner(kind, name)}/${enc(secretId)}`),
@@ -114,5 +115,6 @@ export function remoteAdminOperations(baseUrl: string, credentials: RemoteCreden
     listKeys: async () => (await call<{ keys: never }>('GET', '/keys')).keys,
     rotateKeys: async () => (await call<{ keys: never }>('POST', '/keys/rotate')).keys,
     importBundle: (bundle, { overwrite }) => call('POST', `/import?overwrite=${overwrite}`, bundle),
+    revokeToken: (jti) => call('POST', '/revocations', { jti }),
   };
 }

@@ -23,6 +23,7 @@ function stored(clientId: string): Promise<Record<string, unknown> & { secrets: 
 describe('POST /admin/clients', () => {
   it('creates a client with a generated 256-bit secret, shown once and stored only as its hash', async () => {
     const logs = vi.spyOn(console, 'log');
+    const before = Math.floor(Date.now() / 1000);
     const res = await admin('POST', '/clients', token, { ...NEW_CLIENT, secret: { description: 'first' } });
     expect(res.headers.get('Location')).toBe('/admin/clients/m2m');
     const body = await expectJson<{ client: Record<string, unknown>; secret: Record<string, string> }>(res, 201);
@@ -43,8 +44,13 @@ describe('POST /admin/clients', () => {
       claims: {},
       claimsPrefix: 'client_',
       secrets: [{ id: body.secret.id, created: body.secret.created, expires: null, description: 'first' }],
+      tokensNotBefore: expect.any(Number),
     });
+    // Its tokens count from its creation, so a client of the same id deleted earlier revives nothing.
+    expect(body.client.tokensNotBefore).toBeGreaterThanOrEqual(before);
+    expect(body.client.tokensNotBefore).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
     const record = await stored('m2m');
+    expect(record.tokensNotBefore).toBe(body.client.tokensNotBefore);
     expect(record.secrets).toEqual([{ id: body.secret.id, hash: await hashSecret(body.secret.value!), created: body.secret.created, expires: null, description: 'first' }]);
     expect(JSON.stringify(record)).not.toContain(body.secret.value);
 
@@ -88,6 +94,7 @@ describe('POST /admin/clients', () => {
     [{ clientId: '€'.repeat(190) }, '"clientId" must be 1 to 200 characters without control characters'],
     [{ clientId: 'x', colour: 'red' }, 'unknown field "colour"'],
     [{ clientId: 'x', secrets: [] }, 'unknown field "secrets"'],
+    [{ clientId: 'x', tokensNotBefore: 0 }, 'unknown field "tokensNotBefore"'],
     [{ clientId: 'x', accessTokenLifetime: 0 }, '"accessTokenLifetime" must be a whole number of seconds from 1 to 2592000'],
     [{ clientId: 'x', enabled: 'yes' }, '"enabled" must be true or false'],
     [{ clientId: 'x', claims: { sub: 'a' }, claimsPrefix: '' }, 'claim "sub" is reserved'],
@@ -121,6 +128,8 @@ describe('GET /admin/clients, GET /admin/clients/{id}', () => {
     const body = await expectJson<{ clients: Array<{ clientId: string; secrets: unknown[] }> }>(await admin('GET', '/clients', token));
     expect(body.clients.map((c) => c.clientId)).toEqual(['client', 'gatehouse-admin']);
     expect(body.clients[0]!.secrets).toEqual([{ id: null, created: null, expires: null, description: null }]);
+    // Written by hand, without a tokensNotBefore: shown as null.
+    expect(body.clients[0]).toMatchObject({ tokensNotBefore: null });
   });
 
   it('shows one client, with an id that needs escaping', async () => {
@@ -153,6 +162,13 @@ describe('PATCH /admin/clients/{id}', () => {
     expect(body).toMatchObject({ allowedScopes: ['api1', 'gatehouse.admin'], accessTokenLifetime: 60 });
     await expectError(await admin('PATCH', '/clients/client', token, { allowedScopes: ['nope'] }), 400, 'invalid_request', 'unknown API scope(s): nope');
     await expectError(await admin('PATCH', '/clients/client', token, { clientId: 'other' }), 400, 'invalid_request', 'unknown field "clientId"');
+    await expectError(await admin('PATCH', '/clients/client', token, { tokensNotBefore: 0 }), 400, 'invalid_request', 'unknown field "tokensNotBefore"');
+  });
+
+  it('keeps tokensNotBefore when other fields change', async () => {
+    await env.GATEHOUSE.put('client:client', JSON.stringify({ ...(await stored('client')), tokensNotBefore: 1_800_000_000 }));
+    expect(await expectJson(await admin('PATCH', '/clients/client', token, { name: 'Renamed' }))).toMatchObject({ name: 'Renamed', tokensNotBefore: 1_800_000_000 });
+    expect((await stored('client')).tokensNotBefore).toBe(1_800_000_000);
   });
 
   it('answers an unknown client with 404', async () => {
@@ -173,6 +189,56 @@ describe('DELETE /admin/clients/{id}', () => {
     const res = await admin('POST', '/clients/client', token, {});
     expect(res.headers.get('Allow')).toBe('GET, PATCH, DELETE');
     expect(res.status).toBe(405);
+  });
+});
+
+describe('POST /admin/clients/{id}/revoke-tokens', () => {
+  it("moves the client's tokensNotBefore past this second and answers the client; nothing else changes", async () => {
+    const logs = vi.spyOn(console, 'log');
+    const before = await stored('client');
+    const at = Math.floor(Date.now() / 1000);
+    const body = await expectJson<{ tokensNotBefore: number }>(await admin('POST', '/clients/client/revoke-tokens', token));
+    const now = Math.floor(Date.now() / 1000);
+    expect(body.tokensNotBefore).toBeGreaterThanOrEqual(at + 1);
+    expect(body.tokensNotBefore).toBeLessThanOrEqual(now + 1);
+    expect(body).toEqual({
+      clientId: 'client',
+      name: 'Example client',
+      enabled: true,
+      allowedGrantTypes: ['client_credentials'],
+      allowedScopes: ['api1'],
+      accessTokenLifetime: 3600,
+      claims: {},
+      claimsPrefix: 'client_',
+      secrets: [{ id: expect.stringMatching(/^[A-Za-z0-9_-]{11}$/), created: null, expires: null, description: null }],
+      tokensNotBefore: body.tokensNotBefore,
+    });
+    const record = await stored('client');
+    expect(record).toEqual({
+      ...before,
+      secrets: [{ ...before.secrets[0], id: expect.any(String), expires: null }],
+      accessTokenLifetime: 3600,
+      claims: {},
+      claimsPrefix: 'client_',
+      tokensNotBefore: body.tokensNotBefore,
+    });
+    const changes = logs.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('client_changed'));
+    expect(changes.map((l) => JSON.parse(l))).toEqual([
+      { level: 'info', event: 'client_changed', time: expect.any(String), client_id: 'client', action: 'tokens_revoked', by: 'gatehouse-admin' },
+    ]);
+  });
+
+  it('never moves tokensNotBefore back', async () => {
+    await env.GATEHOUSE.put('client:client', JSON.stringify({ ...(await stored('client')), tokensNotBefore: 4_000_000_000 }));
+    expect(await expectJson(await admin('POST', '/clients/client/revoke-tokens', token))).toMatchObject({ tokensNotBefore: 4_000_000_000 });
+  });
+
+  it('answers an unknown client with 404 and another method with 405', async () => {
+    await expectError(await admin('POST', '/clients/ghost/revoke-tokens', token), 404, 'not_found', 'no client "ghost"');
+    expect(await env.GATEHOUSE.get('client:ghost')).toBeNull();
+    const res = await admin('GET', '/clients/client/revoke-tokens', token);
+    expect(res.headers.get('Allow')).toBe('POST');
+    await expectError(res, 405, 'method_not_allowed', 'this endpoint accepts POST only');
   });
 });
 

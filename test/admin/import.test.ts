@@ -100,6 +100,26 @@ describe('POST /admin/import', () => {
     expect(await env.GATEHOUSE.get('scope:api1', 'json')).toEqual({ name: 'api1', displayName: 'Renamed', enabled: true });
   });
 
+  it("starts a new client's tokens now; a replaced client keeps its tokensNotBefore, unless the bundle's is later", async () => {
+    const clientOf = (clientId: string, extra: Record<string, unknown> = {}) => ({ clientId, secrets: [{ hash: SECRET_HASH }], allowedScopes: ['api1'], ...extra });
+    await env.GATEHOUSE.put('client:client', JSON.stringify({ ...clientOf('client'), tokensNotBefore: 1_900_000_000 }));
+    const before = Math.floor(Date.now() / 1000);
+    const res = await admin('POST', '/import?overwrite=true', token, {
+      scopes: [{ name: 'ops', explicitOnly: true }],
+      clients: [clientOf('fresh'), clientOf('client'), clientOf('gatehouse-admin', { allowedScopes: ['gatehouse.admin'] }), clientOf('later', { tokensNotBefore: 4_000_000_000 })],
+    });
+    expect((await expectJson(res)).created).toEqual({ scopes: ['ops'], resources: [], clients: ['fresh', 'later'] });
+    const stored = async (id: string) => ((await env.GATEHOUSE.get(`client:${id}`, 'json')) as { tokensNotBefore?: number }).tokensNotBefore;
+    const fresh = await stored('fresh');
+    expect(fresh).toBeGreaterThanOrEqual(before);
+    expect(fresh).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    expect(await stored('client')).toBe(1_900_000_000);
+    // Written before tokensNotBefore existed: replacing it changes nothing about its tokens.
+    expect(await stored('gatehouse-admin')).toBeUndefined();
+    expect(await stored('later')).toBe(4_000_000_000);
+    expect(await env.GATEHOUSE.get('scope:ops', 'json')).toEqual({ name: 'ops', enabled: true, explicitOnly: true });
+  });
+
   it('warns about unknown scopes and unserved grant types', async () => {
     const res = await admin('POST', '/import', token, {
       resources: [{ name: 'r', scopes: ['ghost'] }],

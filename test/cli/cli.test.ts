@@ -72,7 +72,7 @@ describe('gatehouse on local state (what wrangler dev serves)', () => {
   it('shows and disables the client', async () => {
     const shown = await local(['clients', 'show', 'm2m']);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(/^client id: +m2m\nname: +-\nenabled: +true\ngrant types: +client_credentials\nscopes: +orders\.read\ntoken lifetime: +3600 s\nclaims: +client_tier=gold\nsecrets:\n  ID +CREATED +EXPIRES +DESCRIPTION\n  [A-Za-z0-9_-]{11} +\d{4}-\d\d-\d\dT[\d:.]+Z +- +local only\n$/);
+    expect(shown.stdout).toMatch(/^client id: +m2m\nname: +-\nenabled: +true\ngrant types: +client_credentials\nscopes: +orders\.read\ntoken lifetime: +3600 s\nclaims: +client_tier=gold\ntokens not before: +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z\nsecrets:\n  ID +CREATED +EXPIRES +DESCRIPTION\n  [A-Za-z0-9_-]{11} +\d{4}-\d\d-\d\dT[\d:.]+Z +- +local only\n$/);
     noHashes(shown);
     expect(await local(['clients', 'disable', 'm2m'])).toEqual({ code: 0, stdout: 'disabled client m2m\n', stderr: '' });
   });
@@ -86,6 +86,24 @@ describe('gatehouse on local state (what wrangler dev serves)', () => {
     expect(listed.stdout).toMatch(/^NAME +ENABLED +EXPLICIT ONLY +DISPLAY NAME +DESCRIPTION\n/);
     expect(listed.stdout).toMatch(/^ops +no +no +- +Operations$/m);
     expect(await local(['scopes', 'update', 'ghost', '--enable'])).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: no API scope "ghost"\n' });
+  });
+
+  it('revokes a token by its jti, and every token of a client by moving its tokensNotBefore', async () => {
+    expect(await local(['tokens', 'revoke', 'jti-from-a-log'])).toEqual({ code: 0, stdout: 'revoked token jti-from-a-log\n', stderr: '' });
+    expect(await local(['tokens', 'revoke', 'a\u0001b'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'gatehouse: "jti" must be 1 to 200 characters without control characters\n',
+    });
+
+    const start = Math.floor(Date.now() / 1000);
+    const r = await local(['clients', 'revoke-tokens', 'm2m']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const [, iso] = /^revoked the tokens of client m2m issued before (\S+)\n$/.exec(r.stdout) ?? [];
+    // Past the second the command ran in: the tokens of that very second are refused too.
+    expect(Date.parse(iso!) / 1000).toBeGreaterThanOrEqual(start + 1);
+    expect(Date.parse(iso!) / 1000).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 1);
+    expect(await local(['clients', 'revoke-tokens', 'ghost'])).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: no client "ghost"\n' });
   });
 });
 
@@ -173,6 +191,21 @@ describe('gatehouse --url: the same commands through the admin API of the runnin
       stdout: 'replaced scopes: orders.read, orders.write\nreplaced resources: orders\nreplaced clients: billing\n',
       stderr: '',
     });
+  });
+
+  it('revokes a token by its jti and the tokens of a client through the admin API', async () => {
+    const issued = (await (await token('billing', 'secret')).json()) as { access_token: string };
+    const { jti } = JSON.parse(Buffer.from(issued.access_token.split('.')[1]!, 'base64url').toString()) as { jti: string };
+    expect(await remote(['tokens', 'revoke', jti])).toEqual({ code: 0, stdout: `revoked token ${jti}\n`, stderr: '' });
+    expect(await remote(['tokens', 'revoke', 'x'.repeat(201)])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'gatehouse: "jti" must be 1 to 200 characters without control characters\n',
+    });
+    const revoked = json<{ clientId: string; tokensNotBefore: number }>(await remote(['clients', 'revoke-tokens', 'billing', '--json']));
+    expect(revoked).toMatchObject({ clientId: 'billing', tokensNotBefore: expect.any(Number) });
+    expect(revoked.tokensNotBefore).toBeGreaterThan(Date.now() / 1000 - 5);
+    expect(await remote(['clients', 'revoke-tokens', 'ghost'])).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: no client "ghost"\n' });
   });
 
   it('rotates the signing keys now: a successor is published and signs later', async () => {

@@ -7,11 +7,13 @@ import { gatehouse } from './run';
 const COMMANDS = [
   [],
   ['clients'], ['clients', 'list'], ['clients', 'show'], ['clients', 'add'], ['clients', 'update'], ['clients', 'enable'], ['clients', 'disable'], ['clients', 'delete'],
+  ['clients', 'revoke-tokens'],
   ['clients', 'secrets'], ['clients', 'secrets', 'add'], ['clients', 'secrets', 'list'], ['clients', 'secrets', 'remove'],
   ['scopes'], ['scopes', 'add'], ['scopes', 'update'], ['scopes', 'list'], ['scopes', 'delete'],
   ['resources'], ['resources', 'add'], ['resources', 'list'], ['resources', 'show'], ['resources', 'delete'],
   ['resources', 'secrets'], ['resources', 'secrets', 'add'], ['resources', 'secrets', 'list'], ['resources', 'secrets', 'remove'],
   ['keys'], ['keys', 'list'], ['keys', 'rotate'],
+  ['tokens'], ['tokens', 'revoke'],
   ['import'], ['admin'], ['admin', 'bootstrap'], ['seed'],
 ];
 
@@ -61,6 +63,7 @@ describe('usage errors: exit 2, a message on stderr, nothing on stdout', () => {
     [['scopes', 'update', 's'], "gatehouse: nothing to change: give at least one option\nRun 'gatehouse scopes update --help' for usage.\n"],
     [['scopes', 'update', 's', '--enable', '--disable'], "gatehouse: --enable and --disable cannot be combined\nRun 'gatehouse scopes update --help' for usage.\n"],
     [['scopes', 'update', 's', '--explicit-only', '--no-explicit-only'], "gatehouse: --explicit-only and --no-explicit-only cannot be combined\nRun 'gatehouse scopes update --help' for usage.\n"],
+    [['tokens', 'revoke'], "gatehouse: missing <jti>\nRun 'gatehouse tokens revoke --help' for usage.\n"],
     [['clients', 'update', 'c', '--lifetime', '1h'], 'gatehouse: --lifetime must be a whole number of seconds; got "1h"\nRun \'gatehouse clients update --help\' for usage.\n'],
     [['import', 'x.json', '--format', 'yaml'], 'gatehouse: --format must be identityserver or gatehouse; got "yaml"\n'],
     [['seed', '--alg', 'HS256'], 'gatehouse: --alg must be one of RS256, PS256, ES256, EdDSA; got "HS256"\n'],

@@ -24,11 +24,12 @@ const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => 
 
 /** Paths under /admin: real ones, with odd identifiers, and made-up ones. */
 const path = fc.oneof(
-  fc.constantFrom('/admin/clients', '/admin/scopes', '/admin/resources', '/admin/keys', '/admin/import', '/admin', '/admin/', '/admin/nope'),
+  fc.constantFrom('/admin/clients', '/admin/scopes', '/admin/resources', '/admin/keys', '/admin/import', '/admin/revocations', '/admin', '/admin/', '/admin/nope'),
   fc
     .tuple(fc.constantFrom('clients', 'scopes', 'resources'), fc.oneof(fc.constantFrom('client', 'api1', ADMIN_ID, 'x'.repeat(600), '%2e%2e', '%00', '..', 'a%2Fb'), ascii.map(encodeURIComponent)))
     .map(([kind, id]) => `/admin/${kind}/${id}`),
   fc.tuple(fc.constantFrom('client', ADMIN_ID, 'ghost'), fc.constantFrom('', '/nope', '/admin1', '/x%2Fy')).map(([id, s]) => `/admin/clients/${id}/secrets${s}`),
+  fc.tuple(fc.constantFrom('client', ADMIN_ID, 'ghost', 'x'.repeat(600)), fc.constantFrom('', '/x', '%2F')).map(([id, s]) => `/admin/clients/${id}/revoke-tokens${s}`),
 );
 
 /** A marked secret value, weak or strong: it must never come back in an answer. */
@@ -50,6 +51,7 @@ const recordBody = fc.record(
     name2: ascii,
     scopes: fc.array(fc.constantFrom('api1', 'ghost', ''), { maxLength: 3 }),
     explicitOnly: fc.oneof(fc.boolean(), fc.constant('yes'), fc.constant(null)),
+    jti: fc.oneof(ascii, fc.constantFrom('', 'a\u0000b', 'x'.repeat(201), '€'.repeat(190)), fc.integer()),
   },
   { requiredKeys: [] },
 );

@@ -43,6 +43,11 @@ function settings(o: OptionValues, command: string): ClientChanges {
   };
 }
 
+/** Epoch seconds as an ISO 8601 date, for people. */
+function isoDate(seconds: number): string {
+  return new Date(seconds * 1000).toISOString();
+}
+
 function clientDetails(c: ClientView): string {
   const claims = Object.entries(c.claims).map(([k, v]) => `${c.claimsPrefix}${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
   return (
@@ -54,6 +59,7 @@ function clientDetails(c: ClientView): string {
       ['scopes', show(c.allowedScopes)],
       ['token lifetime', `${c.accessTokenLifetime} s`],
       ['claims', show(claims)],
+      ['tokens not before', c.tokensNotBefore === null ? '-' : isoDate(c.tokensNotBefore)],
     ]) + `secrets:\n${indent(secretsTable(c.secrets))}`
   );
 }
@@ -61,7 +67,9 @@ function clientDetails(c: ClientView): string {
 function enableCommand(enabled: boolean): CommandSpec {
   return {
     name: enabled ? 'enable' : 'disable',
-    summary: enabled ? 'Let a client get tokens again.' : 'Stop a client from getting tokens; its secrets and settings are kept.',
+    summary: enabled
+      ? 'Let a client get tokens again; its unexpired tokens are accepted again too.'
+      : 'Stop a client from getting tokens and have the tokens it has refused; its secrets and settings are kept.',
     args: ['<client-id>'],
     target: true,
     async run(ctx) {
@@ -145,12 +153,25 @@ export const clientsCommand: CommandSpec = {
     enableCommand(false),
     {
       name: 'delete',
-      summary: 'Delete a client; its tokens stay valid until they expire (revoke them to end them sooner).',
+      summary: 'Delete a client; the tokens it has are refused from then on.',
       args: ['<client-id>'],
       target: true,
       async run(ctx) {
         await (await ctx.target()).ops.deleteClient(ctx.args[0]!);
         ctx.print(`deleted client ${ctx.args[0]}\n`, { deleted: ctx.args[0] });
+      },
+    },
+    {
+      name: 'revoke-tokens',
+      summary: 'Refuse every token the client has been issued until now; it can get new ones.',
+      args: ['<client-id>'],
+      target: true,
+      details: `Sets the client's tokensNotBefore past the current second: validators refuse its tokens issued
+before it, here at once, elsewhere within STORE_CACHE_SECONDS plus KV's propagation (docs/revocation.md).
+Tokens it gets from then on are accepted. To stop it getting new ones, disable the client too.`,
+      async run(ctx) {
+        const client = await (await ctx.target()).ops.revokeClientTokens(ctx.args[0]!);
+        ctx.print(`revoked the tokens of client ${client.clientId} issued before ${isoDate(client.tokensNotBefore!)}\n`, client);
       },
     },
     secretsCommand('client'),

@@ -42,7 +42,7 @@ KEY_ENCRYPTION_KEY is created in .dev.vars on first use.`,
     try {
       const kv = state.env.GATEHOUSE;
       // The same validation and writing as `gatehouse import`; a seed replaces records of the same names.
-      const imported = await importRecords(kv, bundle, true, () => {});
+      const imported = await importRecords(kv, bundle, true, () => {}, Date.now());
       const records = Object.values(imported.created).flat().length + Object.values(imported.replaced).flat().length;
       const ring = await ensureSigningKey(await kv.get(KEY.keyRing), kek, signingAlg);
       if (ring) await kv.put(KEY.keyRing, JSON.stringify(ring.ring));

@@ -29,6 +29,10 @@ function operations(c: AdminContext): AdminOperations {
       if (change.kind === 'client') {
         services.clients.forget(change.name);
         log('info', 'client_changed', { client_id: change.name, ...fields });
+      } else if (change.kind === 'token') {
+        // This isolate may hold "not revoked" for the jti: drop it, so the revocation applies here at once.
+        services.revocations.forget(change.name);
+        log('info', 'token_revoked', { jti: change.name, by });
       } else {
         services.catalog.forget();
         log('info', 'catalog_changed', { [change.kind]: change.name, ...fields });

@@ -133,4 +133,19 @@ describe('the bound: STORE_CACHE_SECONDS in other isolates, at once where the ch
     expect(res.status).toBe(200);
     expect(await gatewayStatus(token, bindings)).toEqual({ status: 401, description: INACTIVE_CLIENT });
   });
+  it("an operator's revocation by jti applies in its own isolate at once, though it had cached 'not revoked'", async () => {
+    const bindings = envWith({ STORE_CACHE_SECONDS: '30' });
+    const token = await issuedToken();
+    expect(await gatewayStatus(token, bindings)).toEqual({ status: 200 });
+    const res = await app.fetch(
+      new Request(`${ORIGIN}/admin/revocations`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${await adminToken()}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jti: claimsOf(token).jti }),
+      }),
+      bindings,
+    );
+    expect(res.status).toBe(204);
+    expect(await gatewayStatus(token, bindings)).toEqual({ status: 401, description: 'the token has been revoked' });
+  });
 });

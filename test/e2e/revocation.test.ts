@@ -128,4 +128,31 @@ describe('operators revoke tokens of the running server (npm start) with the CLI
     expect(answer.challenge).toMatch(/^Bearer realm="gatehouse", error="invalid_token", /);
     expect(await eventually(() => introspect(issued.token), (r) => r.active === false)).toEqual({ status: 200, active: false });
   });
+
+  it('taking gatehouse.admin from the admin client ends its admin access within the bound', { timeout: 120_000 }, async () => {
+    const boot = await cli(['admin', 'bootstrap', '--client-id', 'e2e-admin', '--json']);
+    expect({ code: boot.code, stderr: boot.stderr }).toEqual({ code: 0, stderr: '' });
+    const secret = (JSON.parse(boot.stdout) as { secret: { value: string } }).secret.value;
+    const token = await eventually(
+      async () => {
+        const res = await fetch(`${server.url}/connect/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'e2e-admin', client_secret: secret, scope: 'gatehouse.admin' }).toString(),
+        });
+        return res.ok ? ((await res.json()) as { access_token: string }).access_token : undefined;
+      },
+      (t) => t !== undefined,
+    );
+    expect(token).toBeDefined();
+    // The CLI against the running server's admin API, with the token, as an operator elsewhere would.
+    const remote = (args: string[]) => gatehouse(args, { GATEHOUSE_URL: server.url, GATEHOUSE_TOKEN: token! });
+    expect((await remote(['clients', 'list'])).code).toBe(0);
+
+    expect((await cli(['clients', 'update', 'e2e-admin', '--scope', 'api1'])).code).toBe(0);
+
+    const refusedAdmin = await eventually(() => remote(['clients', 'list']), (r) => r.code !== 0);
+    expect(refusedAdmin.code).toBe(3);
+    expect(refusedAdmin.stderr).toContain('the token lacks the gatehouse.admin scope');
+  });
 });

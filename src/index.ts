@@ -3,6 +3,7 @@ import { adminRoutes } from './admin/routes';
 import type { AppEnv } from './env';
 import { forwardToOrigin } from './gateway/proxy';
 import { matchRoute } from './gateway/match-route';
+import { protectedResourceMetadataRoutes } from './gateway/protected-resource-metadata';
 import { verifyToken } from './gateway/verify-token';
 import { methodNotAllowed, renderError } from './http/errors';
 import { DISCOVERY_PATHS, discoveryRoutes } from './oauth/discovery';
@@ -23,6 +24,7 @@ export const app = new Hono<AppEnv>()
   .route('/', revocationRoutes)
   .route('/', discoveryRoutes)
   .route('/', jwksRoutes)
+  .route('/', protectedResourceMetadataRoutes)
   .route('/admin', adminRoutes)
   .all(TOKEN_PATH, methodNotAllowed('POST'))
   .all(INTROSPECTION_PATH, methodNotAllowed('POST'))

@@ -3,10 +3,11 @@ import type { AcceptedToken } from '../core/access-token-verifier';
 import { log } from '../core/log';
 import { TokenRejected } from '../core/verify-token';
 import { OAuthError } from '../errors';
-import { bearerChallenge, bearerToken } from '../http/bearer';
+import { bearerChallenge, bearerToken, GATEWAY_DESCRIPTIONS } from '../http/bearer';
 import { issuerFor } from '../oauth/issuer';
 import { servicesFor } from '../services';
 import type { GatewayEnv } from './context';
+import { resourceMetadataUrl } from './protected-resource-metadata';
 import { scopesSatisfy } from './scopes';
 
 /**
@@ -15,6 +16,7 @@ import { scopesSatisfy } from './scopes';
  * called. The token is accepted by the one verifier (src/core/access-token-verifier.ts) under the
  * route's policy: its issuers, audience, the gateway's leeway and `typ` values; the route's scopes
  * are then checked against the scopes the token still carries. Public routes pass without a token.
+ * Every challenge carries `resource_metadata`, the URL of the route's metadata (RFC 9728 §5.1).
  */
 export function verifyToken(): MiddlewareHandler<GatewayEnv> {
   return async function verifyToken(c, next) {
@@ -24,7 +26,11 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
       return next();
     }
     const { config, verifier } = servicesFor(c.env);
-    const token = bearerToken(c.req.header('Authorization'), route.realm);
+    // RFC 9728 §5.1: every challenge tells the caller where the route's metadata is, so a client
+    // can find which authorization server and scopes a token needs.
+    const metadata = { resource_metadata: resourceMetadataUrl(route, c.get('url').origin) };
+    const challenge = (params: Record<string, string>) => bearerChallenge(route.realm, { ...params, ...metadata });
+    const token = bearerToken(c.req.header('Authorization'), route.realm, GATEWAY_DESCRIPTIONS, metadata);
 
     let accepted: AcceptedToken;
     try {
@@ -40,7 +46,7 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
       if (!(error instanceof TokenRejected)) throw error;
       log('info', 'gateway_rejected', { prefix: route.prefix, reason: error.code });
       throw new OAuthError('invalid_token', error.message, {
-        headers: { 'WWW-Authenticate': bearerChallenge(route.realm, { error: 'invalid_token', error_description: error.message }) },
+        headers: { 'WWW-Authenticate': challenge({ error: 'invalid_token', error_description: error.message }) },
       });
     }
 
@@ -49,9 +55,7 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
       log('info', 'gateway_rejected', { prefix: route.prefix, reason: 'insufficient_scope' });
       // RFC 6750 §3: `scope` lists the scopes needed, space-delimited.
       throw new OAuthError('insufficient_scope', description, {
-        headers: {
-          'WWW-Authenticate': bearerChallenge(route.realm, { error: 'insufficient_scope', error_description: description, scope: route.scopes.join(' ') }),
-        },
+        headers: { 'WWW-Authenticate': challenge({ error: 'insufficient_scope', error_description: description, scope: route.scopes.join(' ') }) },
       });
     }
 

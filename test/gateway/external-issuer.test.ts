@@ -46,7 +46,8 @@ describe('gateway: tokens of another trusted issuer, by discovery and JWKS', () 
   it("refuses this Gatehouse's own token on a route that trusts only the other issuer, and the reverse", async () => {
     const own = await issuedToken();
     expect(await challengeOf(await callWith(own, '/foreign/x'))).toBe(
-      'Bearer realm="gatehouse", error="invalid_token", error_description="the token is not from an issuer this route trusts"',
+      'Bearer realm="gatehouse", error="invalid_token", error_description="the token is not from an issuer this route trusts", '
+        + 'resource_metadata="https://gatehouse.test/.well-known/oauth-protected-resource/foreign"',
     );
     expect((await callWith(await foreignToken('a.idp.test', a1), '/api/x')).status).toBe(401);
   });

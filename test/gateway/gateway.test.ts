@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { base64url, importJWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../src/index';
-import { clientRecord, put } from '../helpers/fixtures';
+import { clientRecord, ORIGIN, put } from '../helpers/fixtures';
 import {
   callWith, claims, envWith, foreignKey, issuedToken, newProbe, now, originSaw, seedWithKey, sign, unsignedToken,
   type Echo, type RingKey,
@@ -31,12 +31,18 @@ async function expectRejected(res: Response, status: number, error: string, desc
   expect(await res.json()).toEqual({ error, error_description: description });
 }
 
-/** Expects a 401 invalid_token with the description in body and challenge, and no call to the origin. */
-async function expectInvalidToken(bearer: string, description: string, path = '/api/weatherforecast') {
+/** The URL of a route's protected resource metadata (RFC 9728 §3.1), which every challenge carries (§5.1). */
+function metadataOf(prefix: string): string {
+  return `${ORIGIN}/.well-known/oauth-protected-resource${prefix}`;
+}
+
+/** Expects a 401 invalid_token on /api with the description in body and challenge, and no call to the origin. */
+async function expectInvalidToken(bearer: string, description: string) {
   const probe = newProbe();
-  const res = await callWith(bearer, `${path}?probe=${probe}`);
+  const res = await callWith(bearer, `/api/weatherforecast?probe=${probe}`);
   const quoted = description.replace(/["\\]/g, '\\$&');
-  await expectRejected(res, 401, 'invalid_token', description, `Bearer realm="gatehouse", error="invalid_token", error_description="${quoted}"`);
+  await expectRejected(res, 401, 'invalid_token', description,
+    `Bearer realm="gatehouse", error="invalid_token", error_description="${quoted}", resource_metadata="${metadataOf('/api')}"`);
   expect(await originSaw(probe)).toBe(false);
 }
 
@@ -162,7 +168,7 @@ describe('gateway: scopes (RFC 6750 §3.1 insufficient_scope)', () => {
     const probe = newProbe();
     const res = await callWith(token, `/api/admin/users?probe=${probe}`);
     await expectRejected(res, 403, 'insufficient_scope', 'the token lacks a scope this route requires',
-      'Bearer realm="gatehouse", error="insufficient_scope", error_description="the token lacks a scope this route requires", scope="api1 admin"');
+      `Bearer realm="gatehouse", error="insufficient_scope", error_description="the token lacks a scope this route requires", scope="api1 admin", resource_metadata="${metadataOf('/api/admin')}"`);
     expect(await originSaw(probe)).toBe(false);
   });
 
@@ -176,7 +182,7 @@ describe('gateway: scopes (RFC 6750 §3.1 insufficient_scope)', () => {
     expect((await callWith(token, '/any/x')).status).toBe(200);
     const res = await callWith(await ringToken({ scope: 'other' }), '/any/x');
     await expectRejected(res, 403, 'insufficient_scope', 'the token has none of the scopes this route accepts',
-      'Bearer realm="say \\"hi\\"", error="insufficient_scope", error_description="the token has none of the scopes this route accepts", scope="read api1"');
+      `Bearer realm="say \\"hi\\"", error="insufficient_scope", error_description="the token has none of the scopes this route accepts", scope="read api1", resource_metadata="${metadataOf('/any')}"`);
   });
 
   it('accepts any of the route audiences', async () => {
@@ -188,16 +194,16 @@ describe('gateway: bad tokens never reach the origin (RFC 6750 §3.1)', () => {
   it('answers a request without a token with a bare challenge', async () => {
     const probe = newProbe();
     const res = await callWith(undefined, `/api/x?probe=${probe}`);
-    await expectRejected(res, 401, 'invalid_token', 'a bearer access token is required', 'Bearer realm="gatehouse"');
+    await expectRejected(res, 401, 'invalid_token', 'a bearer access token is required', `Bearer realm="gatehouse", resource_metadata="${metadataOf('/api')}"`);
     expect(await originSaw(probe)).toBe(false);
     const basic = await callWith(undefined, '/api/x', { headers: { Authorization: 'Basic Y2xpZW50OnNlY3JldA==' } });
-    await expectRejected(basic, 401, 'invalid_token', 'a bearer access token is required', 'Bearer realm="gatehouse"');
+    await expectRejected(basic, 401, 'invalid_token', 'a bearer access token is required', `Bearer realm="gatehouse", resource_metadata="${metadataOf('/api')}"`);
   });
 
   it('answers a malformed Bearer header with 400 invalid_request', async () => {
     const res = await callWith(undefined, '/api/x', { headers: { Authorization: 'Bearer two tokens' } });
     await expectRejected(res, 400, 'invalid_request', 'the Authorization header is not a valid Bearer credential',
-      'Bearer realm="gatehouse", error="invalid_request", error_description="the Authorization header is not a valid Bearer credential"');
+      `Bearer realm="gatehouse", error="invalid_request", error_description="the Authorization header is not a valid Bearer credential", resource_metadata="${metadataOf('/api')}"`);
   });
 
   it('refuses a garbage token', async () => {

@@ -4,7 +4,7 @@
  * a JSON body `{ error, error_description }` with `Cache-Control: no-store` (RFC 6749 §5.2).
  */
 
-/** Error codes of RFC 6749 §5.2, RFC 6750 §3.1 and RFC 7009 §2.2.1, plus plain HTTP conditions. */
+/** Error codes of RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and RFC 8707 §2, plus plain HTTP conditions. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -12,6 +12,7 @@ export type OAuthErrorCode =
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_scope'
+  | 'invalid_target'
   | 'invalid_token'
   | 'insufficient_scope'
   | 'unsupported_token_type'
@@ -32,6 +33,7 @@ const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   unauthorized_client: 400,
   unsupported_grant_type: 400,
   invalid_scope: 400,
+  invalid_target: 400,
   invalid_token: 401,
   insufficient_scope: 403,
   unsupported_token_type: 400,

@@ -53,6 +53,11 @@ export interface ScopeRecord {
 
 export interface ResourceRecord {
   name: string;
+  /**
+   * The resource's identifier for RFC 8707 resource indicators: an absolute URI without a fragment
+   * (§2), `https` recommended. A token request's `resource` parameter names the resource by it.
+   */
+  uri?: string;
   displayName?: string;
   enabled: boolean;
   /** Names of the API scopes this resource accepts; granting one puts this resource in `aud`. */
@@ -209,11 +214,28 @@ export function parseScope(key: string, raw: string): ScopeRecord {
   };
 }
 
+// RFC 3986 §4.3 absolute-URI, character by character: a scheme, ":", then only characters a URI
+// may hold (§2), "%" only as a percent-encoding, and no "#": RFC 8707 §2 forbids a fragment.
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?[\]]|%[0-9A-Fa-f]{2})*$/;
+
+/** Whether `value` may identify a resource (RFC 8707 §2): an absolute URI without a fragment. */
+export function isResourceUri(value: string): boolean {
+  return ABSOLUTE_URI.test(value);
+}
+
+function resourceUri(key: string, o: Obj): { uri?: string } {
+  const v = o.uri;
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'string' || !isResourceUri(v)) throw new RecordError(key, '"uri" must be an absolute URI without a fragment (RFC 8707 §2)');
+  return { uri: v };
+}
+
 /** Parses and validates a `resource:{name}` record. */
 export function parseResource(key: string, raw: string): ResourceRecord {
   const o = object(key, raw);
   return {
     name: str(key, o, 'name', true),
+    ...resourceUri(key, o),
     displayName: str(key, o, 'displayName'),
     enabled: bool(key, o, 'enabled', true),
     scopes: strings(key, o, 'scopes'),

@@ -53,6 +53,13 @@ export async function readLimited(request: Request, limit: number, tooLargeStatu
   return body;
 }
 
+/** A form body: parameters given once, and the values of those a caller may repeat. */
+export interface FormParameters {
+  single: Map<string, string>;
+  /** For each repeatable parameter present, its non-empty values in the order given. */
+  repeated: Map<string, string[]>;
+}
+
 /**
  * Reads an `application/x-www-form-urlencoded` body (RFC 6749 §3.2, §4.4.2) into a map of single
  * values. Refuses another content type, a body over {@link MAX_FORM_BYTES}, invalid UTF-8 and any
@@ -60,6 +67,14 @@ export async function readLimited(request: Request, limit: number, tooLargeStatu
  * absent (§3.1).
  */
 export async function readForm(request: Request): Promise<Map<string, string>> {
+  return (await readFormParameters(request, [])).single;
+}
+
+/**
+ * {@link readForm}, except that the parameters named in `repeatable` may be given more than once,
+ * as RFC 8707 §2 lets `resource` be; every other parameter is still refused when repeated.
+ */
+export async function readFormParameters(request: Request, repeatable: readonly string[]): Promise<FormParameters> {
   const type = request.headers.get('Content-Type') ?? '';
   const mediaType = type.split(';', 1)[0]!.trim().toLowerCase();
   if (mediaType !== 'application/x-www-form-urlencoded') {
@@ -72,13 +87,18 @@ export async function readForm(request: Request): Promise<Map<string, string>> {
   } catch {
     throw new OAuthError('invalid_request', 'the body is not valid UTF-8');
   }
-  const form = new Map<string, string>();
+  const single = new Map<string, string>();
+  const repeated = new Map<string, string[]>();
   for (const [name, value] of new URLSearchParams(text)) {
-    if (form.has(name)) throw new OAuthError('invalid_request', `parameter "${printable(name)}" is given more than once`);
-    form.set(name, value);
+    if (repeatable.includes(name)) {
+      if (value !== '') repeated.set(name, [...(repeated.get(name) ?? []), value]);
+      continue;
+    }
+    if (single.has(name)) throw new OAuthError('invalid_request', `parameter "${printable(name)}" is given more than once`);
+    single.set(name, value);
   }
-  for (const [name, value] of form) if (value === '') form.delete(name);
-  return form;
+  for (const [name, value] of single) if (value === '') single.delete(name);
+  return { single, repeated };
 }
 
 /** A parameter name made safe to put in an error description: short and printable ASCII. */

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { servicesFor } from '../services';
 import { NO_STORE_HEADERS, OAuthError } from '../errors';
-import { echoed, readForm } from '../http/form';
+import { echoed, readFormParameters } from '../http/form';
 import { authenticateClient } from './client-auth';
 import { GRANTS } from './grants';
 import { issuerFor } from './issuer';
@@ -13,7 +13,8 @@ export const TOKEN_PATH = '/connect/token';
 export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {
   const services = servicesFor(c.env);
   const { config } = services;
-  const form = await readForm(c.req.raw);
+  // RFC 8707 §2: `resource` may be given more than once; every other parameter only once (RFC 6749 §3.2).
+  const { single: form, repeated } = await readFormParameters(c.req.raw, ['resource']);
 
   const grantType = form.get('grant_type');
   if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
@@ -30,6 +31,7 @@ export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {
     config,
     services,
     form,
+    resources: repeated.get('resource') ?? [],
     client,
     issuer: issuerFor(config, c.req.url),
     now: Math.floor(Date.now() / 1000),

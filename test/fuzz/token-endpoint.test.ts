@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, seedArticle } from '../helpers/fixtures';
+import { call, claimsOf, put, seedArticle } from '../helpers/fixtures';
 import {
   authorization,
   body,
@@ -12,14 +12,18 @@ import {
   expectWellFormed,
   extraHeaders,
   method,
+  paramValue,
   SECRET_MARKER,
 } from './hostile';
 
 const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
 const logs = captureLogs();
 
+const API1_URI = 'https://api1.example.com';
+
 beforeAll(async () => {
   await seedArticle('ES256');
+  await put('resource:api1', { name: 'api1', displayName: 'My API', uri: API1_URI, scopes: ['api1'] });
 });
 
 afterAll(() => {
@@ -87,6 +91,42 @@ describe('POST /connect/token under hostile input', () => {
         });
         await expectWellFormed(res, 'POST');
         expect([400, 401]).toContain(res.status);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('issues a token for resource indicators exactly when each names the known resource (RFC 8707 §2)', { timeout: 60_000 }, async () => {
+    const resource = fc.oneof(
+      paramValue,
+      fc.constantFrom(API1_URI, `${API1_URI}/`, `${API1_URI}#x`, 'HTTPS://api1.example.com', 'api1', 'urn:api1', `${API1_URI}?`),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(resource, { maxLength: 4 }), fc.constantFrom(undefined, 'api1'), async (resources, scope) => {
+        const params = new URLSearchParams([['grant_type', 'client_credentials'], ['client_id', 'client'], ['client_secret', 'secret']]);
+        if (scope) params.append('scope', scope);
+        for (const value of resources) params.append('resource', value);
+        const text = params.toString();
+        const res = await call('/connect/token', {
+          method: 'POST',
+          headers: buildHeaders({ contentType: 'application/x-www-form-urlencoded', extra: [nextAddress()] }),
+          body: text,
+        });
+        // What the server reads: the form decoding of what was sent, empty values as absent.
+        const sent = new URLSearchParams(text).getAll('resource').filter((v) => v !== '');
+        const answer = (await res.json()) as Record<string, unknown>;
+        if (text.length > 8192) {
+          expect(answer).toEqual({ error: 'invalid_request', error_description: 'the request body is larger than 8192 bytes' });
+        } else if (sent.every((v) => v === API1_URI)) {
+          expect(res.status).toBe(200);
+          expect(claimsOf(answer.access_token as string)).toMatchObject({ aud: 'api1', scope: 'api1' });
+        } else {
+          expect(res.status).toBe(400);
+          expect(res.headers.get('Cache-Control')).toBe('no-store');
+          expect(answer.error).toBe('invalid_target');
+          // A value is repeated in the description only when it is plain enough to hold no other parameter.
+          expect(answer.error_description).toMatch(/^resource( "[A-Za-z0-9._:/-]{1,100}")? (must be an absolute URI without a fragment \(RFC 8707 §2\)|is not a known API resource)$/);
+        }
       }),
       { numRuns: 100 },
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from '../../src/errors';
-import { echoed, MAX_FORM_BYTES, readForm } from '../../src/http/form';
+import { echoed, MAX_FORM_BYTES, readForm, readFormParameters } from '../../src/http/form';
 import { call, seedArticle } from '../helpers/fixtures';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -49,6 +49,19 @@ describe('readForm', () => {
   it('reads an empty body as an empty form', async () => {
     expect(await readForm(post('', { 'Content-Length': '0' }))).toEqual(new Map());
     expect(await readForm(new Request('https://gatehouse.test/', { method: 'POST', headers: { 'Content-Type': FORM } }))).toEqual(new Map());
+  });
+});
+
+describe('readFormParameters', () => {
+  it('collects the values of a repeatable parameter in order, dropping empty ones (RFC 6749 §3.1)', async () => {
+    const form = await readFormParameters(post('resource=urn%3Aa&grant_type=x&resource=&resource=urn%3Ab&resource=urn%3Aa'), ['resource']);
+    expect(form).toEqual({ single: new Map([['grant_type', 'x']]), repeated: new Map([['resource', ['urn:a', 'urn:b', 'urn:a']]]) });
+    expect(await readFormParameters(post('resource=&a=b'), ['resource'])).toEqual({ single: new Map([['a', 'b']]), repeated: new Map() });
+  });
+
+  it('still refuses any other parameter given twice (RFC 6749 §3.2)', async () => {
+    await expect(readFormParameters(post('resource=urn%3Aa&scope=x&resource=urn%3Ab&scope=x'), ['resource'])).rejects.toThrow('parameter "scope" is given more than once');
+    expect(await refusal(post('resource=urn%3Aa&resource=urn%3Ab'))).toBe('parameter "resource" is given more than once');
   });
 });
 

@@ -1,6 +1,8 @@
+import type { Catalog } from '../../core/catalog';
 import { log } from '../../core/log';
 import { mintAccessToken } from '../../core/tokens';
 import type { Grant } from './grant';
+import { narrowToResources, type Target } from './resource';
 import { defaultScopes, parseScopeParam, requestedScopes } from './scope';
 
 /**
@@ -8,32 +10,38 @@ import { defaultScopes, parseScopeParam, requestedScopes } from './scope';
  * for the client and be a known, enabled API scope (IdentityServer's behaviour). Without it, the
  * client gets its default scopes (§3.3 lets the server pick them): those it is allowed that are
  * known, enabled and not explicit-only — never `gatehouse.admin`, which must always be asked for.
+ * With `resource` (RFC 8707), the token is narrowed to the indicated resources and the scopes they
+ * accept; without it, it is for every resource that accepts a granted scope.
  */
 export const clientCredentials: Grant = {
   grantType: 'client_credentials',
-  parameters: ['scope'],
-  async handle({ config, services, form, client, issuer, now }) {
+  parameters: ['scope', 'resource'],
+  async handle({ config, services, form, resources, client, issuer, now }) {
     const catalog = await services.catalog.get();
-    const granted = form.has('scope')
-      ? requestedScopes(parseScopeParam(form.get('scope')!), client, catalog)
-      : defaultScopes(client, catalog);
-
-    const audiences = [...new Set(granted.flatMap((scope) => catalog.audiences.get(scope) ?? []))];
-    // Scopes outside every API resource still need an audience (RFC 9068 §3); like IdentityServer's
-    // EmitStaticAudienceClaim, the token is then for this issuer's resources.
-    if (audiences.length === 0) audiences.push(`${issuer}/resources`);
+    const asked = form.has('scope');
+    const granted = asked ? requestedScopes(parseScopeParam(form.get('scope')!), client, catalog) : defaultScopes(client, catalog);
+    const { scopes, audiences } = resources.length > 0 ? narrowToResources(resources, granted, catalog, asked) : everyResource(granted, catalog, issuer);
 
     const signer = await services.keyRing.signer(now);
     const minted = await mintAccessToken({
       issuer,
       client,
-      scopes: granted,
+      scopes,
       audiences,
       scopeFormat: config.scopeClaimFormat,
       signer,
       now,
     });
-    log('info', 'token_issued', { client_id: client.clientId, jti: minted.jti, kid: signer.kid, scope: granted.join(' ') });
-    return { access_token: minted.token, token_type: 'Bearer', expires_in: minted.expiresIn, scope: granted.join(' ') };
+    log('info', 'token_issued', { client_id: client.clientId, jti: minted.jti, kid: signer.kid, scope: scopes.join(' ') });
+    return { access_token: minted.token, token_type: 'Bearer', expires_in: minted.expiresIn, scope: scopes.join(' ') };
   },
 };
+
+/** A token without resource indicators: for every enabled resource that accepts a granted scope. */
+function everyResource(granted: string[], catalog: Catalog, issuer: string): Target {
+  const audiences = [...new Set(granted.flatMap((scope) => catalog.audiences.get(scope) ?? []))];
+  // Scopes outside every API resource still need an audience (RFC 9068 §3); like IdentityServer's
+  // EmitStaticAudienceClaim, the token is then for this issuer's resources.
+  if (audiences.length === 0) audiences.push(`${issuer}/resources`);
+  return { audiences, scopes: granted };
+}

@@ -9,6 +9,8 @@ export interface GrantContext {
   config: Config;
   services: Services;
   form: ReadonlyMap<string, string>;
+  /** The request's `resource` values (RFC 8707 §2), in the order given; empty when there are none. */
+  resources: readonly string[];
   client: ClientRecord;
   issuer: string;
   /** Epoch seconds. */

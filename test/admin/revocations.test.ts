@@ -49,7 +49,7 @@ describe('POST /admin/revocations', () => {
     expect(await (await formPost('/connect/introspect', { token: issued }, asResource)).json()).toEqual({ active: false });
     const refused = await call('/api/weatherforecast', { headers: bearer });
     expect(refused.status).toBe(401);
-    expect(refused.headers.get('WWW-Authenticate')).toBe('Bearer realm="gatehouse", error="invalid_token", error_description="the token has been revoked"');
+    expect(refused.headers.get('WWW-Authenticate')).toBe('Bearer realm="gatehouse", error="invalid_token", error_description="the token has been revoked", resource_metadata="https://gatehouse.test/.well-known/oauth-protected-resource/api"');
     // Another token of the same client is untouched.
     expect((await call('/api/weatherforecast', { headers: { Authorization: `Bearer ${await articleToken()}` } })).status).toBe(200);
   });

@@ -63,7 +63,7 @@ describe('the gateway in the local run, driven by a real OAuth client library', 
   it('refuses the call without a token, and the demo origin refuses a call that bypasses the gateway', async () => {
     const res = await fetch(`${server.url}/weatherforecast`);
     expect(res.status).toBe(401);
-    expect(res.headers.get('WWW-Authenticate')).toBe('Bearer realm="gatehouse"');
+    expect(res.headers.get('WWW-Authenticate')).toBe(`Bearer realm="gatehouse", resource_metadata="${server.url}/.well-known/oauth-protected-resource/weatherforecast"`);
     const direct = await fetch(`http://127.0.0.1:${DEMO_ORIGIN_PORT}/weatherforecast`, { headers: { 'X-Gatehouse-Client-Id': 'client' } });
     expect(direct.status).toBe(401);
   });

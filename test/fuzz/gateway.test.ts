@@ -98,8 +98,8 @@ describe('gateway under hostile input', () => {
         else await res.body?.cancel();
         // No forged credential opens a protected route: only public routes reach the origin.
         if (await originSaw(probe)) expect(p.startsWith('/public') || p.startsWith('/%70ublic')).toBe(true);
-        if (status === 401) expect(challenge).toMatch(new RegExp(`^Bearer realm=${Q}(, error="invalid_token", error_description=${Q})?$`));
-        if (status === 403) expect(challenge).toMatch(new RegExp(`^Bearer realm=${Q}, error="insufficient_scope", error_description=${Q}, scope=${Q}$`));
+        if (status === 401) expect(challenge).toMatch(new RegExp(`^Bearer realm=${Q}(, error="invalid_token", error_description=${Q})?, resource_metadata=${Q}$`));
+        if (status === 403) expect(challenge).toMatch(new RegExp(`^Bearer realm=${Q}, error="insufficient_scope", error_description=${Q}, scope=${Q}, resource_metadata=${Q}$`));
         if (status === 400 && challenge !== null) expect(challenge).toMatch(/error="invalid_request"/);
       }),
       { numRuns: 300 },

@@ -13,7 +13,7 @@ export const SECRET_MARKER = 'Zq7SECRET';
 
 /** The error codes each HTTP status may carry (RFC 6749 §5.2, RFC 6750 §3.1, RFC 9110). */
 const CODES_BY_STATUS: Record<number, readonly string[]> = {
-  400: ['invalid_request', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'unsupported_token_type'],
+  400: ['invalid_request', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_target', 'unsupported_token_type'],
   401: ['invalid_client', 'invalid_token'],
   403: ['insufficient_scope', 'access_denied'],
   404: ['not_found'],

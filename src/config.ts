@@ -32,6 +32,8 @@ export interface Config {
   gateway: GatewayConfig;
   keyRotation: KeyRotationSettings;
   authFailures: AuthFailureSettings;
+  /** Longest lifetime a client assertion may claim (`exp` less now), in seconds. */
+  clientAssertionMaxLifetimeSeconds: number;
   /** The least level of log line written. */
   logLevel: LogLevel;
 }
@@ -126,6 +128,7 @@ export function loadConfig(env: Bindings): Config {
     gateway,
     keyRotation: keyRotation(env, signingAlg, storeCacheSeconds, acceptanceLeewaySeconds(gateway)),
     authFailures: authFailures(env),
+    clientAssertionMaxLifetimeSeconds: clientAssertionMaxLifetime(env),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL, ['info', 'warn', 'error'] as const, 'info'),
   };
 }
@@ -138,4 +141,13 @@ function authFailures(env: Bindings): AuthFailureSettings {
     perIp: count('AUTH_FAILURE_LIMIT_PER_IP', env.AUTH_FAILURE_LIMIT_PER_IP, 50),
     windowSeconds,
   };
+}
+
+function clientAssertionMaxLifetime(env: Bindings): number {
+  const lifetime = seconds('CLIENT_ASSERTION_MAX_LIFETIME_SECONDS', env.CLIENT_ASSERTION_MAX_LIFETIME_SECONDS, 300);
+  // An assertion's jti is remembered until its exp: a longer lifetime costs replay-cache storage.
+  if (lifetime < 1 || lifetime > 3600) {
+    throw new ConfigError('CLIENT_ASSERTION_MAX_LIFETIME_SECONDS', `must be from 1 to 3600 s; got ${lifetime} s`);
+  }
+  return lifetime;
 }

@@ -51,6 +51,10 @@ export interface Bindings {
   AUTH_FAILURE_LIMIT_PER_IP?: string;
   /** The failure-counting window (default 300 s). */
   AUTH_FAILURE_WINDOW?: string;
+  /** Longest lifetime a client's `private_key_jwt` assertion may claim, `exp` less now, in seconds (default 300). */
+  CLIENT_ASSERTION_MAX_LIFETIME_SECONDS?: string;
+  /** The `jti`s of client assertions already used, one object per client (src/core/assertion-replay.ts). */
+  ASSERTION_REPLAY?: DurableObjectNamespace<import('./core/assertion-replay').AssertionReplayCache>;
   /** Counts failed client authentications per caller IP address (src/core/auth-limiter.ts). */
   AUTH_LIMITER?: DurableObjectNamespace<import('./core/auth-limiter').AuthFailureLimiter>;
 }

@@ -13,6 +13,7 @@ import { REVOCATION_PATH, revocationRoutes } from './oauth/revoke';
 import { TOKEN_PATH, tokenRoutes } from './oauth/token';
 import { runScheduled } from './scheduled';
 
+export { AssertionReplayCache } from './core/assertion-replay';
 export { AuthFailureLimiter } from './core/auth-limiter';
 
 /** The Worker's one Hono app: OAuth endpoints, the admin API, and one error handler for all of them. */

@@ -9,6 +9,12 @@ export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
 export type ScopeClaimFormat = 'string' | 'array';
 
+/**
+ * Algorithms a client may sign its `private_key_jwt` assertion with (RFC 7523 §3): asymmetric only,
+ * so never `none` and never an HMAC, which would turn a registered public key into a shared secret.
+ */
+export const CLIENT_ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+
 /** How long validators may cache the JWKS document (its `Cache-Control: max-age`), in seconds. */
 export const JWKS_MAX_AGE_SECONDS = 300;
 

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       },
       keyRotation: { interval: 90 * 86400, propagation: 14 * 86400, retention: 31 * 86400, alg: 'RS256' },
       authFailures: { perClientIp: 10, perIp: 50, windowSeconds: 300 },
+      clientAssertionMaxLifetimeSeconds: 300,
       logLevel: 'info',
     });
   });
@@ -56,6 +57,7 @@ describe('loadConfig', () => {
         AUTH_FAILURE_LIMIT_PER_IP: '20',
         AUTH_FAILURE_WINDOW: '15m',
         LOG_LEVEL: 'warn',
+        CLIENT_ASSERTION_MAX_LIFETIME_SECONDS: '60',
       }),
     ).toEqual({
       issuer: 'https://auth.example.com',
@@ -65,6 +67,7 @@ describe('loadConfig', () => {
       keyEncryptionKey: 'k',
       keyRotation: { interval: 30 * 86400, propagation: 36 * 3600, retention: 2592301, alg: 'EdDSA' },
       authFailures: { perClientIp: 3, perIp: 20, windowSeconds: 900 },
+      clientAssertionMaxLifetimeSeconds: 60,
       logLevel: 'warn',
       gateway: expect.any(Object),
     });
@@ -117,6 +120,14 @@ describe('failed-authentication limits', () => {
     expect(problem({ AUTH_FAILURE_LIMIT_PER_IP: 'many' })).toBe('AUTH_FAILURE_LIMIT_PER_IP must be a whole number from 1 to 999999; got "many"');
     expect(problem({ AUTH_FAILURE_WINDOW: '-5' })).toMatch(/^AUTH_FAILURE_WINDOW must be a duration/);
     expect(problem({ AUTH_FAILURE_WINDOW: '0m' })).toBe('AUTH_FAILURE_WINDOW must be at least 1 s; got 0 s');
+  });
+});
+
+describe('client assertions', () => {
+  it('refuses a maximum lifetime outside 1 to 3600 s', () => {
+    expect(problem({ CLIENT_ASSERTION_MAX_LIFETIME_SECONDS: '0' })).toBe('CLIENT_ASSERTION_MAX_LIFETIME_SECONDS must be from 1 to 3600 s; got 0 s');
+    expect(problem({ CLIENT_ASSERTION_MAX_LIFETIME_SECONDS: '3601' })).toBe('CLIENT_ASSERTION_MAX_LIFETIME_SECONDS must be from 1 to 3600 s; got 3601 s');
+    expect(problem({ CLIENT_ASSERTION_MAX_LIFETIME_SECONDS: '5m' })).toBe('CLIENT_ASSERTION_MAX_LIFETIME_SECONDS must be a whole number of seconds; got "5m"');
   });
 });
 

@@ -4,6 +4,9 @@
  * never half-used.
  */
 
+import type { JWK } from 'jose';
+import { CLIENT_ASSERTION_ALGS } from '../settings';
+
 /** A hashed client or resource secret: base64(SHA-256) or base64(SHA-512) of the secret. */
 export interface SecretRecord {
   /** Names the secret for listing and removal; random, unrelated to the secret. Older records may lack it. */
@@ -35,6 +38,28 @@ export interface ClientRecord {
    * revive the old one's tokens, and moved forward when an operator revokes all its tokens.
    */
   tokensNotBefore?: number;
+  /**
+   * The authentication methods the client may use (docs/client-auth.md). Absent: the two secret
+   * methods, as before the field existed. A client limited to `private_key_jwt` cannot fall back to
+   * a secret, even one it still holds.
+   */
+  authMethods?: ClientAuthMethodName[];
+  /** The client's public keys for `private_key_jwt`, held in the record (RFC 7591 §2 `jwks`). */
+  jwks?: { keys: JWK[] };
+  /** Where the client publishes its public keys for `private_key_jwt` (RFC 7591 §2 `jwks_uri`). */
+  jwksUri?: string;
+}
+
+/** The client authentication methods a client record may name (RFC 8414 §2; OpenID Connect Core §9). */
+export const CLIENT_AUTH_METHOD_NAMES = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export type ClientAuthMethodName = (typeof CLIENT_AUTH_METHOD_NAMES)[number];
+
+/** The methods a client without `authMethods` may use: its secrets. */
+const SECRET_AUTH_METHODS: readonly ClientAuthMethodName[] = ['client_secret_basic', 'client_secret_post'];
+
+/** The authentication methods `client` may use. */
+export function authMethodsOf(client: Pick<ClientRecord, 'authMethods'>): readonly ClientAuthMethodName[] {
+  return client.authMethods ?? SECRET_AUTH_METHODS;
 }
 
 export type ClaimValue = string | number | boolean | Array<string | number | boolean>;
@@ -192,7 +217,105 @@ export function parseClient(key: string, raw: string): ClientRecord {
     claims: claims(key, o, claimsPrefix),
     claimsPrefix,
     ...tokensNotBefore(key, o),
+    ...authentication(key, o),
   };
+}
+
+/** The members each key type needs (RFC 7518 §6.2.1, §6.3.1; RFC 8037 §2). */
+const PUBLIC_JWK_MEMBERS = new Map([
+  ['RSA', ['n', 'e']],
+  ['EC', ['crv', 'x', 'y']],
+  ['OKP', ['crv', 'x']],
+]);
+
+/** The one curve of each curve-based key type that an accepted algorithm signs with (RFC 7518 §3.4; RFC 8037 §3.1). */
+const ASSERTION_CURVES = new Map([
+  ['EC', 'P-256'],
+  ['OKP', 'Ed25519'],
+]);
+
+/** Members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** `authMethods`, `jwks` and `jwksUri`, checked together: a key method needs somewhere to find keys. */
+function authentication(key: string, o: Obj): Pick<ClientRecord, 'authMethods' | 'jwks' | 'jwksUri'> {
+  const fields = { ...authMethods(key, o), ...jwks(key, o), ...jwksUri(key, o) };
+  // RFC 7591 §2: "The jwks_uri and jwks parameters MUST NOT both be present".
+  if (fields.jwks && fields.jwksUri) throw new RecordError(key, '"jwks" and "jwksUri" must not both be present');
+  if (fields.authMethods?.includes('private_key_jwt') && !fields.jwks && !fields.jwksUri) {
+    throw new RecordError(key, '"authMethods" includes private_key_jwt, which needs "jwks" or "jwksUri"');
+  }
+  return fields;
+}
+
+function authMethods(key: string, o: Obj): { authMethods?: ClientAuthMethodName[] } {
+  const v = o.authMethods;
+  if (v === undefined) return {};
+  const known = (m: unknown) => (CLIENT_AUTH_METHOD_NAMES as readonly unknown[]).includes(m);
+  if (!Array.isArray(v) || v.length === 0 || !v.every(known) || new Set(v).size !== v.length) {
+    throw new RecordError(key, `"authMethods" must be a non-empty list of distinct methods among ${CLIENT_AUTH_METHOD_NAMES.join(', ')}`);
+  }
+  return { authMethods: v as ClientAuthMethodName[] };
+}
+
+function jwks(key: string, o: Obj): { jwks?: { keys: JWK[] } } {
+  const v = o.jwks;
+  if (v === undefined) return {};
+  const isObject = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isObject(v) || !Array.isArray(v.keys) || v.keys.length === 0) {
+    throw new RecordError(key, '"jwks" must be an object with a non-empty "keys" list');
+  }
+  const keys = v.keys as unknown[];
+  const kids = new Set<string>();
+  keys.forEach((k, i) => {
+    const field = `jwks.keys[${i}]`;
+    if (!isObject(k)) throw new RecordError(key, `"${field}" must be a JWK object`);
+    const needs = typeof k.kty === 'string' ? PUBLIC_JWK_MEMBERS.get(k.kty) : undefined;
+    if (!needs) throw new RecordError(key, `"${field}.kty" must be RSA, EC or OKP`);
+    // The curves of the accepted algorithms: ES256 signs on P-256, EdDSA on Ed25519.
+    const curve = ASSERTION_CURVES.get(k.kty as string);
+    if (curve && k.crv !== curve) throw new RecordError(key, `"${field}.crv" must be ${curve}`);
+    const secret = PRIVATE_JWK_MEMBERS.find((m) => Object.hasOwn(k, m));
+    if (secret) throw new RecordError(key, `"${field}" must be a public key; it has the private member "${secret}"`);
+    for (const m of needs) {
+      if (typeof k[m] !== 'string' || k[m] === '') throw new RecordError(key, `"${field}.${m}" must be a non-empty string`);
+    }
+    if (k.kid === undefined) {
+      // Without kids, a key set of several keys leaves the verifier guessing which one signed.
+      if (keys.length > 1) throw new RecordError(key, `"${field}.kid" is required when there is more than one key`);
+    } else if (typeof k.kid !== 'string' || k.kid === '') {
+      throw new RecordError(key, `"${field}.kid" must be a non-empty string`);
+    } else if (kids.has(k.kid)) {
+      throw new RecordError(key, `"${field}.kid" repeats the kid of another key`);
+    } else {
+      kids.add(k.kid);
+    }
+    if (k.alg !== undefined && !(CLIENT_ASSERTION_ALGS as readonly unknown[]).includes(k.alg)) {
+      throw new RecordError(key, `"${field}.alg" must be one of ${CLIENT_ASSERTION_ALGS.join(', ')}`);
+    }
+    if (k.use !== undefined && k.use !== 'sig') throw new RecordError(key, `"${field}.use" must be "sig"`);
+  });
+  return { jwks: { keys: keys as JWK[] } };
+}
+
+/** Hosts a `jwksUri` may name over plain http: the machine itself, for local runs only. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function jwksUri(key: string, o: Obj): { jwksUri?: string } {
+  const v = o.jwksUri;
+  if (v === undefined || v === null) return {};
+  let url: URL | undefined;
+  try {
+    url = typeof v === 'string' ? new URL(v) : undefined;
+  } catch {
+    url = undefined;
+  }
+  // Keys fetched over plain http could be swapped by anyone on the path.
+  const secure = url?.protocol === 'https:' || (url?.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  if (!url || !secure || url.username || url.password || url.hash) {
+    throw new RecordError(key, '"jwksUri" must be an absolute https URL without credentials or fragment (http only for localhost)');
+  }
+  return { jwksUri: v as string };
 }
 
 function tokensNotBefore(key: string, o: Obj): { tokensNotBefore?: number } {

@@ -23,6 +23,8 @@ async function metadata(c: Context<AppEnv>): Promise<Response> {
   const scopes = [...catalog.scopes.values()].filter((s) => s.enabled).map((s) => s.name).sort();
   // The three endpoints authenticate callers with the same registry of methods.
   const authMethods = CLIENT_AUTH_METHODS.map((m) => m.name);
+  // RFC 8414 §2: required once a method that signs (private_key_jwt) is listed; never "none".
+  const signingAlgs = [...new Set(CLIENT_AUTH_METHODS.flatMap((m) => m.signingAlgs ?? []))];
   return c.json(
     {
       issuer,
@@ -31,10 +33,13 @@ async function metadata(c: Context<AppEnv>): Promise<Response> {
       grant_types_supported: [...GRANTS.keys()],
       scopes_supported: scopes,
       token_endpoint_auth_methods_supported: authMethods,
+      token_endpoint_auth_signing_alg_values_supported: signingAlgs,
       introspection_endpoint: `${issuer}${INTROSPECTION_PATH}`,
       introspection_endpoint_auth_methods_supported: authMethods,
+      introspection_endpoint_auth_signing_alg_values_supported: signingAlgs,
       revocation_endpoint: `${issuer}${REVOCATION_PATH}`,
       revocation_endpoint_auth_methods_supported: authMethods,
+      revocation_endpoint_auth_signing_alg_values_supported: signingAlgs,
       // RFC 8414 §2 makes this member REQUIRED; there is no authorization endpoint, so no response types.
       response_types_supported: [],
     },

@@ -2,9 +2,11 @@
 // (miniflare `outboundService`). Hosts:
 //   origin.test         an origin API that echoes what it received, and records each `probe` query
 //   *.idp.test          OpenID issuers serving discovery and a JWKS the tests set
+//   client-keys.test    clients' jwks_uri: each path serves the key set a test sets, and counts fetches
 //   control.test        the tests' side door: set a JWKS, take an issuer down, read counters
 const probes = new Set();
 const issuers = new Map(); // host -> { jwks, down, discovery, jwksHits }
+const clientKeySets = new Map(); // path -> { jwks, status, hits }
 let streamGate = false;
 let firstChunkSeen = false;
 
@@ -79,6 +81,19 @@ async function idp(request, url) {
   return new Response('not found', { status: 404 });
 }
 
+function clientKeySet(path) {
+  let state = clientKeySets.get(path);
+  if (!state) clientKeySets.set(path, (state = { jwks: { keys: [] }, status: 200, hits: 0 }));
+  return state;
+}
+
+function clientKeys(url) {
+  const state = clientKeySet(url.pathname);
+  state.hits++;
+  if (state.status !== 200) return new Response('unavailable', { status: state.status });
+  return Response.json(state.jwks);
+}
+
 async function control(request, url) {
   const [, what, arg] = url.pathname.split('/');
   if (what === 'probe') return Response.json({ seen: probes.has(arg) });
@@ -92,6 +107,11 @@ async function control(request, url) {
     if (request.method === 'POST') Object.assign(state, await request.json());
     return Response.json({ discoveryHits: state.discoveryHits, jwksHits: state.jwksHits, down: state.down });
   }
+  if (what === 'client-keys') {
+    const state = clientKeySet(`/${arg}`);
+    if (request.method === 'POST') Object.assign(state, await request.json());
+    return Response.json({ hits: state.hits, status: state.status });
+  }
   return new Response('unknown control', { status: 404 });
 }
 
@@ -101,6 +121,7 @@ export default {
     if (url.hostname === 'origin.test') return origin(request, url);
     if (url.hostname === 'unreachable.test') throw new Error('connection refused');
     if (url.hostname.endsWith('.idp.test')) return idp(request, url);
+    if (url.hostname === 'client-keys.test') return clientKeys(url);
     if (url.hostname === 'control.test') return control(request, url);
     return new Response(`no such host ${url.hostname}`, { status: 502 });
   },

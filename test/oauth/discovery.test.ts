@@ -8,7 +8,8 @@ const EXPECTED = {
   jwks_uri: `${ORIGIN}/.well-known/openid-configuration/jwks`,
   grant_types_supported: ['client_credentials'],
   scopes_supported: ['api1'],
-  token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+  token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+  token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
   response_types_supported: [],
 };
 
@@ -91,13 +92,19 @@ describe('discovery: introspection and revocation (RFC 8414 §2)', () => {
       const res = await call(path);
       expect(res.status).toBe(200);
       const metadata = (await res.json()) as Record<string, unknown>;
+      const methods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+      // RFC 8414 §2: required with private_key_jwt; asymmetric only, never "none".
+      const algs = ['RS256', 'PS256', 'ES256', 'EdDSA'];
       expect(metadata).toMatchObject({
         token_endpoint: `${ORIGIN}/connect/token`,
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        token_endpoint_auth_methods_supported: methods,
+        token_endpoint_auth_signing_alg_values_supported: algs,
         introspection_endpoint: `${ORIGIN}/connect/introspect`,
-        introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        introspection_endpoint_auth_methods_supported: methods,
+        introspection_endpoint_auth_signing_alg_values_supported: algs,
         revocation_endpoint: `${ORIGIN}/connect/revocation`,
-        revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        revocation_endpoint_auth_methods_supported: methods,
+        revocation_endpoint_auth_signing_alg_values_supported: algs,
       });
     });
   }

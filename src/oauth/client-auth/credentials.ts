@@ -1,8 +1,19 @@
-/** What a client authentication method found in a request. */
-export interface ClientCredentials {
+import type { ClientAuthMethodName } from '../../core/records';
+
+/** A client id and the secret that proves it (RFC 6749 §2.3.1). */
+export interface SecretCredentials {
   clientId: string;
   secret: string;
 }
+
+/** A client id and the JWT, signed with the client's private key, that proves it (RFC 7523 §2.2). */
+export interface AssertionCredentials {
+  clientId: string;
+  assertion: string;
+}
+
+/** What a client authentication method found in a request. */
+export type ClientCredentials = SecretCredentials | AssertionCredentials;
 
 /**
  * A way for a client to authenticate at the token endpoint (RFC 6749 §2.3). Each method is one
@@ -10,11 +21,13 @@ export interface ClientCredentials {
  */
 export interface ClientAuthMethod {
   /** The name used in discovery's `token_endpoint_auth_methods_supported` (RFC 8414 §2). */
-  readonly name: string;
+  readonly name: ClientAuthMethodName;
   /** Whether the request carries this method's credentials (complete or not). */
   present(request: Request, form: ReadonlyMap<string, string>): boolean;
   /** The credentials; throws an OAuthError when they are malformed. */
   credentials(request: Request, form: ReadonlyMap<string, string>): ClientCredentials;
   /** Whether failures must be answered with a `WWW-Authenticate` challenge (RFC 6749 §5.2). */
   readonly challenges: boolean;
+  /** JWS algorithms accepted for a method that signs (RFC 8414 §2 `token_endpoint_auth_signing_alg_values_supported`). */
+  readonly signingAlgs?: readonly string[];
 }

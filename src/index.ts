@@ -6,11 +6,12 @@ import { matchRoute } from './gateway/match-route';
 import { protectedResourceMetadataRoutes } from './gateway/protected-resource-metadata';
 import { verifyToken } from './gateway/verify-token';
 import { methodNotAllowed, renderError } from './http/errors';
-import { DISCOVERY_PATHS, discoveryRoutes } from './oauth/discovery';
-import { JWKS_PATH, jwksRoutes } from './oauth/jwks';
-import { INTROSPECTION_PATH, introspectionRoutes } from './oauth/introspect';
-import { REVOCATION_PATH, revocationRoutes } from './oauth/revoke';
-import { TOKEN_PATH, tokenRoutes } from './oauth/token';
+import { discoveryRoutes } from './oauth/discovery';
+import { jwksRoutes } from './oauth/jwks';
+import { introspectionRoutes } from './oauth/introspect';
+import { DISCOVERY_PATHS, INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH } from './oauth/paths';
+import { revocationRoutes } from './oauth/revoke';
+import { tokenRoutes } from './oauth/token';
 import { runScheduled } from './scheduled';
 
 export { AssertionReplayCache } from './core/assertion-replay';

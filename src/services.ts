@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from './config';
 import { AccessTokenVerifier } from './core/access-token-verifier';
 import { CatalogStore } from './core/catalog';
+import { ClientKeySets } from './core/client-key-sets';
 import { ClientStore } from './core/clients';
 import { KeyRingStore } from './core/key-ring';
 import { setLogLevel } from './core/log';
@@ -16,6 +17,8 @@ export interface Services {
   catalog: CatalogStore;
   keyRing: KeyRingStore;
   revocations: RevocationStore;
+  /** Clients' public keys for private_key_jwt: inline, or fetched from their `jwks_uri`. */
+  clientKeys: ClientKeySets;
   /** The one place an access token is accepted. */
   verifier: AccessTokenVerifier;
 }
@@ -34,23 +37,26 @@ export function buildServices(env: Bindings): Services {
   const keyRing = new KeyRingStore(kv, isolateCache(config, 1), config.keyEncryptionKey);
   const revocations = new RevocationStore(kv, isolateCache(config));
   const { gateway } = config;
+  // Trusted issuers' and clients' key sets are fetched and kept under the same rules.
+  const remoteKeySets = {
+    refreshMs: gateway.jwksRefreshMs,
+    maxAgeMs: gateway.jwksMaxAgeMs,
+    staleMs: gateway.jwksStaleMs,
+    timeoutMs: gateway.fetchTimeoutMs,
+  };
   return {
     config,
     clients,
     catalog: new CatalogStore(kv, isolateCache(config, 1)),
     keyRing,
     revocations,
+    clientKeys: new ClientKeySets(remoteKeySets),
     verifier: new AccessTokenVerifier({
       keyRing,
       clients,
       revocations,
       verified: isolateCache(config, gateway.tokenCacheSize),
-      remoteIssuer: {
-        refreshMs: gateway.jwksRefreshMs,
-        maxAgeMs: gateway.jwksMaxAgeMs,
-        staleMs: gateway.jwksStaleMs,
-        timeoutMs: gateway.fetchTimeoutMs,
-      },
+      remoteIssuer: remoteKeySets,
     }),
   };
 }

@@ -3,14 +3,8 @@ import type { AppEnv } from '../env';
 import { servicesFor } from '../services';
 import { CLIENT_AUTH_METHODS } from './client-auth';
 import { GRANTS } from './grants';
-import { INTROSPECTION_PATH } from './introspect';
 import { issuerFor } from './issuer';
-import { JWKS_PATH } from './jwks';
-import { REVOCATION_PATH } from './revoke';
-import { TOKEN_PATH } from './token';
-
-/** The two well-known names of the same metadata: OpenID Connect's and RFC 8414's. */
-export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'] as const;
+import { DISCOVERY_PATHS, INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH } from './paths';
 
 /**
  * Authorization server metadata (RFC 8414 §2). Every list is built from the registries and the

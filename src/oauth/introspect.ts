@@ -8,8 +8,7 @@ import { servicesFor, type Services } from '../services';
 import { SELF_ISSUER } from '../settings';
 import { authenticateResourceOrClient, type Caller } from './client-auth/resource-or-client';
 import { issuerFor } from './issuer';
-
-export const INTROSPECTION_PATH = '/connect/introspect';
+import { INTROSPECTION_PATH } from './paths';
 
 function audiences(payload: JWTPayload): string[] {
   if (typeof payload.aud === 'string') return [payload.aud];

@@ -2,10 +2,8 @@ import { Hono } from 'hono';
 import { JWKS_MAX_AGE_SECONDS } from '../settings';
 import { publicJwks } from '../core/key-ring';
 import type { AppEnv } from '../env';
+import { JWKS_PATH } from './paths';
 import { servicesFor } from '../services';
-
-/** The JWKS path IdentityServer uses, so JwtBearer and other validators find it where they look. */
-export const JWKS_PATH = '/.well-known/openid-configuration/jwks';
 
 /**
  * Public signing keys (RFC 7517): every key in the ring, including the next one before it signs

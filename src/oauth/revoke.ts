@@ -10,8 +10,7 @@ import { servicesFor } from '../services';
 import { SELF_ISSUER } from '../settings';
 import { authenticateClient } from './client-auth';
 import { issuerFor } from './issuer';
-
-export const REVOCATION_PATH = '/connect/revocation';
+import { REVOCATION_PATH } from './paths';
 
 /**
  * POST /connect/revocation (RFC 7009). The client authenticates as at the token endpoint (§2.1);

@@ -6,8 +6,7 @@ import { echoed, readFormParameters } from '../http/form';
 import { authenticateClient } from './client-auth';
 import { GRANTS } from './grants';
 import { issuerFor } from './issuer';
-
-export const TOKEN_PATH = '/connect/token';
+import { TOKEN_PATH } from './paths';
 
 /** POST /connect/token (RFC 6749 §3.2, §4.4). The endpoint never branches on a grant's name. */
 export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {

@@ -1,30 +1,25 @@
 import {
   compactVerify,
-  createLocalJWKSet,
   decodeJwt,
   decodeProtectedHeader,
   errors,
-  type JWSHeaderParameters,
   type JWTPayload,
   type ProtectedHeaderParameters,
 } from 'jose';
 import type { Config } from '../../config';
 import { authMethodsOf, type ClientRecord } from '../../core/records';
-import { KeySetAtUri, KeySetUnavailable, type RemoteIssuerOptions } from '../../core/remote-issuer';
+import { KeySetUnavailable } from '../../core/remote-issuer';
 import { hashSecret } from '../../core/secrets';
 import type { Bindings } from '../../env';
 import { OAuthError } from '../../errors';
 import type { Services } from '../../services';
 import { CLIENT_ASSERTION_ALGS } from '../../settings';
 import { issuerFor } from '../issuer';
+import { TOKEN_PATH } from '../paths';
 import type { AssertionCredentials, ClientAuthMethod } from './credentials';
 
 /** The `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2). */
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-
-// src/oauth/token.ts serves this path; importing TOKEN_PATH from there would close an import cycle
-// (token.ts authenticates clients through this module).
-const TOKEN_PATH = '/connect/token';
 
 /** The `sub` of an assertion, else its `iss`, read without verification: whom it claims to be. */
 function claimedClientId(assertion: string): string | undefined {
@@ -92,54 +87,6 @@ function claimsProblem(
   return undefined;
 }
 
-type KeyLookup = (header: JWSHeaderParameters) => Promise<CryptoKey>;
-
-/** Most `jwks_uri` key sets an isolate keeps; past it, the oldest is dropped and fetched again when needed. */
-const MAX_REMOTE_KEY_SETS = 1_000;
-
-/**
- * The clients' public keys in one isolate. Inline `jwks` are imported once per record read (the
- * client store reuses a record for `STORE_CACHE_SECONDS`); a `jwks_uri` is fetched and cached under
- * the rules of trusted issuers' key sets (src/core/remote-issuer.ts), with the same settings.
- */
-class ClientKeys {
-  private readonly inline = new WeakMap<object, KeyLookup>();
-  private readonly remote = new Map<string, KeySetAtUri>();
-
-  constructor(private readonly options: RemoteIssuerOptions) {}
-
-  /** The key lookup of `client`, or undefined when it has no keys. */
-  of(client: ClientRecord): KeyLookup | undefined {
-    if (client.jwks) {
-      let keys = this.inline.get(client.jwks);
-      if (!keys) this.inline.set(client.jwks, (keys = createLocalJWKSet(client.jwks)));
-      return keys;
-    }
-    if (client.jwksUri) {
-      let keys = this.remote.get(client.jwksUri);
-      if (!keys) {
-        this.remote.set(client.jwksUri, (keys = new KeySetAtUri(client.jwksUri, this.options)));
-        if (this.remote.size > MAX_REMOTE_KEY_SETS) this.remote.delete(this.remote.keys().next().value!);
-      }
-      return keys.keyFor;
-    }
-    return undefined;
-  }
-}
-
-// One per services object, that is per isolate and bindings, like the other caches of src/services.ts.
-const clientKeys = new WeakMap<Services, ClientKeys>();
-
-function keysOf(services: Services): ClientKeys {
-  let keys = clientKeys.get(services);
-  if (!keys) {
-    const { gateway } = services.config;
-    keys = new ClientKeys({ refreshMs: gateway.jwksRefreshMs, maxAgeMs: gateway.jwksMaxAgeMs, staleMs: gateway.jwksStaleMs, timeoutMs: gateway.fetchTimeoutMs });
-    clientKeys.set(services, keys);
-  }
-  return keys;
-}
-
 /** Why the signature check failed, for the log. */
 function signatureProblem(error: unknown): string {
   if (error instanceof KeySetUnavailable) return error.message;
@@ -192,7 +139,7 @@ export async function verifyClientAssertion(
   if (!client) throw presented.fail('unknown client');
   if (!client.enabled) throw presented.fail('client disabled');
   if (!authMethodsOf(client).includes('private_key_jwt')) throw presented.fail('the client may not use private_key_jwt');
-  const keys = keysOf(services).of(client);
+  const keys = services.clientKeys.of(client);
   if (!keys) throw presented.fail('the client has no registered keys');
   try {
     await compactVerify(presented.assertion, keys, { algorithms: [...CLIENT_ASSERTION_ALGS] });

@@ -1,3 +1,5 @@
+import type { JWK } from 'jose';
+import { publicJwk, publicJwkFromPem } from '../core/client-keys';
 import { OAuthError } from '../errors';
 import type { ImportBundle } from './operations';
 
@@ -6,6 +8,7 @@ import type { ImportBundle } from './operations';
  * seed file (`Clients`, `ApiScopes`, `ApiResources`, at the root or under `IdentityServer`), into
  * Gatehouse's records. Property names are matched without regard to case, as .NET's configuration
  * binder does. What Gatehouse has no use for (redirect URIs, identity resources, ...) is left out.
+ * Clients' public-key secrets become keys for private_key_jwt.
  */
 
 type Obj = Record<string, unknown>;
@@ -54,15 +57,41 @@ export function isIdentityServerConfig(config: unknown): boolean {
 
 const HASH = /^[A-Za-z0-9+/]{43}=$|^[A-Za-z0-9+/]{86}==$/;
 
-/** IdentityServer's `Secret`: `Value` is base64(SHA-256 or SHA-512) of the secret, as `Sha256()` stores it. */
-function secrets(items: unknown[], where: string, warnings: string[]): Obj[] {
-  const out: Obj[] = [];
+/** IdentityServer secret types whose `Value` is a client's public key, for private_key_jwt. */
+const KEY_TYPES = ['JsonWebKey', 'X509CertificateBase64'];
+
+/** A client's public-key secret, converted later (asynchronously) by {@link publicKeys}. */
+interface KeySecret {
+  at: string;
+  type: string;
+  value: unknown;
+  expiration: unknown;
+}
+
+interface SortedSecrets {
+  /** Shared secrets, converted: IdentityServer's hash becomes the stored hash. */
+  shared: Obj[];
+  keys: KeySecret[];
+}
+
+/**
+ * IdentityServer's `Secret`s, sorted. A `SharedSecret` (the default type) has `Value` =
+ * base64(SHA-256 or SHA-512) of the secret, as `Sha256()` stores it. `JsonWebKey` and
+ * `X509CertificateBase64` carry a public key, taken only where `keysTaken` (clients). Other types
+ * are left out with a warning.
+ */
+function secrets(items: unknown[], where: string, warnings: string[], keysTaken: boolean): SortedSecrets {
+  const sorted: SortedSecrets = { shared: [], keys: [] };
   items.forEach((s, i) => {
     const at = `${where}[${i}]`;
     if (!isObject(s)) throw invalid(`${at} must be an object`);
     const type = prop(s, 'Type');
+    if (keysTaken && typeof type === 'string' && KEY_TYPES.includes(type)) {
+      sorted.keys.push({ at, type, value: prop(s, 'Value'), expiration: prop(s, 'Expiration') });
+      return;
+    }
     if (type !== undefined && type !== null && type !== 'SharedSecret') {
-      warnings.push(`${at} is a ${String(type)} secret, which Gatehouse does not use; left out`);
+      warnings.push(`${at} is a ${String(type)} secret, which Gatehouse does not use${KEY_TYPES.includes(String(type)) ? ' for an API resource' : ''}; left out`);
       return;
     }
     const value = prop(s, 'Value');
@@ -71,13 +100,69 @@ function secrets(items: unknown[], where: string, warnings: string[]): Obj[] {
     }
     const expiration = prop(s, 'Expiration');
     const description = prop(s, 'Description');
-    out.push({
+    sorted.shared.push({
       hash: value,
       ...(expiration === undefined || expiration === null ? {} : { expires: expiration }),
       ...(typeof description === 'string' ? { description } : {}),
     });
   });
-  return out;
+  return sorted;
+}
+
+/**
+ * A public key secret's `Value` as a JWK: a JWK in JSON, or a base64 DER certificate. Whatever is
+ * wrong with it is reported as a problem of `{at}.Value`.
+ */
+async function publicKey(secret: KeySecret): Promise<JWK> {
+  const { at, type, value } = secret;
+  if (typeof value !== 'string') throw invalid(`${at}.Value must be a string`);
+  try {
+    if (type === 'JsonWebKey') {
+      let jwk: unknown;
+      try {
+        jwk = JSON.parse(value);
+      } catch {
+        throw invalid('not a JWK in JSON');
+      }
+      return await publicJwk(jwk);
+    }
+    // The armour is added here, so only base64 may come in: the value cannot smuggle a PEM block.
+    if (!/^[A-Za-z0-9+/=\s]+$/.test(value)) throw invalid('not a base64 DER certificate');
+    return await publicJwkFromPem(`-----BEGIN CERTIFICATE-----\n${value.replace(/\s/g, '')}\n-----END CERTIFICATE-----`);
+  } catch (error) {
+    if (error instanceof OAuthError) throw invalid(`${at}.Value: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * A client's public keys. Gatehouse keeps a key until it is removed: an expired one is left out,
+ * as IdentityServer would ignore it, and a future `Expiration` is reported, not kept.
+ */
+async function publicKeys(secrets: KeySecret[], warnings: string[]): Promise<JWK[]> {
+  const keys: JWK[] = [];
+  for (const secret of secrets) {
+    const { at, expiration } = secret;
+    if (expiration !== undefined && expiration !== null) {
+      if (typeof expiration === 'string' && Date.parse(expiration) <= Date.now()) {
+        warnings.push(`${at} is a key that expired at ${expiration}; left out`);
+        continue;
+      }
+      warnings.push(`${at} is a key with an Expiration, which Gatehouse does not keep: remove the key when it should stop working`);
+    }
+    keys.push(await publicKey(secret));
+  }
+  return keys;
+}
+
+/**
+ * How a client may authenticate: with keys and no shared secret, private_key_jwt only; with both,
+ * any of the three methods, as IdentityServer lets such a client use either.
+ */
+function authentication(shared: Obj[], keys: JWK[]): Obj {
+  if (keys.length === 0) return {};
+  const authMethods = shared.length === 0 ? ['private_key_jwt'] : ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+  return { authMethods, jwks: { keys } };
 }
 
 function optional(o: Obj, name: string, field: string): Obj {
@@ -108,7 +193,7 @@ function claims(items: unknown, where: string): Obj {
 }
 
 /** Converts an IdentityServer configuration; throws an `invalid_request` OAuthError naming the bad member. */
-export function fromIdentityServer(config: unknown): ConvertedConfig {
+export async function fromIdentityServer(config: unknown): Promise<ConvertedConfig> {
   const s = section(config);
   if (!s) throw invalid('the configuration must be a JSON object');
   const warnings: string[] = [];
@@ -140,11 +225,13 @@ export function fromIdentityServer(config: unknown): ConvertedConfig {
       ...optional(raw, 'DisplayName', 'displayName'),
       ...optional(raw, 'Enabled', 'enabled'),
       scopes: names,
-      secrets: secrets(list(raw, 'ApiSecrets', `ApiResources[${i}].`), `ApiResources[${i}].ApiSecrets`, warnings),
+      secrets: secrets(list(raw, 'ApiSecrets', `ApiResources[${i}].`), `ApiResources[${i}].ApiSecrets`, warnings, false).shared,
     };
   });
 
-  const clients = list(s, 'Clients', '').map((raw, i) => {
+  // One client after the other, so the warnings come in the order of the file.
+  const clients: Obj[] = [];
+  for (const [i, raw] of list(s, 'Clients', '').entries()) {
     const at = `Clients[${i}]`;
     if (!isObject(raw)) throw invalid(`${at} must be an object`);
     const grants = prop(raw, 'AllowedGrantTypes');
@@ -152,18 +239,21 @@ export function fromIdentityServer(config: unknown): ConvertedConfig {
     if (tokenType === 1 || (typeof tokenType === 'string' && tokenType.toLowerCase() === 'reference')) {
       warnings.push(`${at} (${String(prop(raw, 'ClientId'))}) asks for reference tokens; Gatehouse issues JWT access tokens`);
     }
-    return {
+    const sorted = secrets(list(raw, 'ClientSecrets', `${at}.`), `${at}.ClientSecrets`, warnings, true);
+    const keys = await publicKeys(sorted.keys, warnings);
+    clients.push({
       clientId: prop(raw, 'ClientId'),
       ...optional(raw, 'ClientName', 'name'),
       ...optional(raw, 'Enabled', 'enabled'),
-      secrets: secrets(list(raw, 'ClientSecrets', `${at}.`), `${at}.ClientSecrets`, warnings),
+      secrets: sorted.shared,
+      ...authentication(sorted.shared, keys),
       allowedGrantTypes: typeof grants === 'string' ? [grants] : (grants ?? []),
       allowedScopes: prop(raw, 'AllowedScopes') ?? [],
       ...optional(raw, 'AccessTokenLifetime', 'accessTokenLifetime'),
       ...claims(prop(raw, 'Claims'), `${at}.Claims`),
       ...claimsPrefix(raw),
-    };
-  });
+    });
+  }
 
   if (list(s, 'IdentityResources', '').length > 0) warnings.push('IdentityResources are left out: Gatehouse has no interactive sign-in');
   return { bundle: { scopes, resources, clients }, warnings };

@@ -1,5 +1,5 @@
-import { parseClient, parseResource, parseScope, RecordError } from '../core/records';
-import { KEY, listKeys, readText, writeText } from '../core/store';
+import { parseClient, parseResource, parseScope, RecordError, type ResourceRecord } from '../core/records';
+import { KEY, listKeys, parseRecord, readText, writeText } from '../core/store';
 import { OAuthError } from '../errors';
 import { GRANTS } from '../oauth/grants';
 import { objectInput } from './input';
@@ -22,6 +22,34 @@ async function storedTokensNotBefore(kv: KVNamespace, key: string, since: number
   } catch (error) {
     if (error instanceof RecordError) return since;
     throw error;
+  }
+}
+
+/**
+ * Refuses resources whose uri another resource has: one of the bundle, or one stored that the
+ * bundle does not replace. A resource indicator names one resource (RFC 8707).
+ */
+async function requireUrisFree(kv: KVNamespace, resources: readonly ResourceRecord[], storedKeys: readonly string[]): Promise<void> {
+  const holders = new Map<string, string>();
+  resources.forEach((r, i) => {
+    if (r.uri === undefined) return;
+    const holder = holders.get(r.uri);
+    if (holder) throw new OAuthError('invalid_request', `resources[${i}]: "uri" is also the uri of API resource "${holder}"`);
+    holders.set(r.uri, r.name);
+  });
+  if (holders.size === 0) return;
+  const replaced = new Set(resources.map((r) => KEY.resource(r.name)));
+  const kept = await Promise.all(
+    storedKeys
+      .filter((key) => !replaced.has(key))
+      .map(async (key) => {
+        const raw = await readText(kv, key);
+        return raw === null ? null : parseRecord(key, raw, parseResource);
+      }),
+  );
+  for (const stored of kept) {
+    const holder = stored?.uri === undefined ? undefined : holders.get(stored.uri);
+    if (holder) throw new OAuthError('conflict', `API resource "${stored!.name}" already has the uri of "${holder}"; nothing was imported`);
   }
 }
 
@@ -78,6 +106,7 @@ export async function importRecords(
     listKeys(kv, KEY.client('')),
   ]);
   const existing = new Set([...scopeKeys, ...resourceKeys, ...clientKeys]);
+  await requireUrisFree(kv, resources, resourceKeys);
   // A new client's tokens count from now, so a client deleted and imported again does not revive
   // the old one's tokens; a replaced client keeps its own start, so revoked tokens stay revoked.
   // A later start given in the bundle wins either way.

@@ -17,20 +17,12 @@ import { KEY, listKeys, MAX_KEY_BYTES, parseRecord, readText, writeText } from '
 import { OAuthError } from '../errors';
 import { GRANTS } from '../oauth/grants';
 import { ADMIN_SCOPE, checkClientId, checkName } from './names';
-import type {
-  AdminChange,
-  AdminOperations,
-  ClientChanges,
-  NewClient,
-  NewResource,
-  NewScope,
-  NewSecret,
-  SecretOwner,
-} from './operations';
+import type { AdminChange, AdminOperations, NewClient, NewScope, NewSecret, SecretOwner } from './operations';
+import { clientKeyInput, indexOfKey, requireKeyLeft, requireKeysForPrivateKeyJwt, requireNewKey, withKeyIds } from './client-keys';
 import { importRecords } from './import-records';
 import { objectInput, validated } from './input';
 import { checkSecretValue, generateSecret, withSecretIds } from './secret-values';
-import { clientView, keyViews, resourceView, scopeView, secretView, type CreatedSecret } from './views';
+import { clientKeysView, clientKeyView, clientView, keyViews, resourceView, scopeView, secretView, type CreatedSecret } from './views';
 
 export interface KvOperationsOptions {
   /** True only for local state: a user-chosen weak secret is then accepted. */
@@ -44,13 +36,25 @@ export interface KvOperationsOptions {
 /** A client or resource has at most this many secrets: enough for rollover, bounded in size. */
 export const MAX_SECRETS = 10;
 
-const CLIENT_FIELDS = ['clientId', 'name', 'enabled', 'allowedGrantTypes', 'allowedScopes', 'accessTokenLifetime', 'claims', 'claimsPrefix'];
+const CLIENT_FIELDS = [
+  'clientId', 'name', 'enabled', 'allowedGrantTypes', 'allowedScopes', 'accessTokenLifetime', 'claims', 'claimsPrefix', 'authMethods', 'jwksUri',
+];
 const SECRET_FIELDS = ['value', 'expires', 'description'];
 const SCOPE_FIELDS = ['name', 'displayName', 'description', 'enabled', 'explicitOnly'];
-const RESOURCE_FIELDS = ['name', 'displayName', 'enabled', 'scopes'];
+const RESOURCE_FIELDS = ['name', 'displayName', 'enabled', 'scopes', 'uri'];
 
 function withoutUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** `o` without the `fields` set to null: null clears a client field that the record validator refuses null for. */
+function withoutCleared(o: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => !(fields.includes(k) && v === null)));
+}
+
+/** Whether a client may authenticate with a secret: `authMethods` absent, or naming a secret method. */
+function takesSecrets(authMethods: unknown): boolean {
+  return !Array.isArray(authMethods) || authMethods.some((m) => m === 'client_secret_basic' || m === 'client_secret_post');
 }
 
 /** Checks the `jti` of a token to revoke: 1 to 200 characters, none a control character, so it names a KV key. */
@@ -163,6 +167,13 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
     return { record, created };
   }
 
+  /** Refuses `record`'s uri when another API resource has it: a resource indicator names one resource. */
+  async function requireUriFree(record: ResourceRecord): Promise<void> {
+    if (record.uri === undefined) return;
+    const holder = (await readAll(KEY.resource(''), parseResource)).find((r) => r.uri === record.uri && r.name !== record.name);
+    if (holder) throw new OAuthError('conflict', `API resource "${holder.name}" already has the uri "${record.uri}"`);
+  }
+
   async function owner(kind: SecretOwner, name: string): Promise<{ record: ClientRecord | ResourceRecord; key: string }> {
     return kind === 'client'
       ? { record: await client(name), key: KEY.client(name) }
@@ -183,6 +194,10 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
       const o = objectInput('the client', input, [...CLIENT_FIELDS, 'secret']);
       const clientId = checkClientId(o.clientId);
       const { secret, ...fields } = o as unknown as NewClient;
+      requireKeysForPrivateKeyJwt(fields);
+      if (secret !== undefined && !takesSecrets(fields.authMethods)) {
+        throw new OAuthError('invalid_request', '"secret" is of no use: "authMethods" names no secret method');
+      }
       const record = validated(parseClient, KEY.client(clientId), {
         ...fields,
         allowedGrantTypes: fields.allowedGrantTypes ?? ['client_credentials'],
@@ -207,7 +222,13 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
     async updateClient(clientId, changes) {
       const o = objectInput('the changes', changes, CLIENT_FIELDS.filter((f) => f !== 'clientId'));
       const current = await client(clientId);
-      const record = validated(parseClient, KEY.client(clientId), { ...current, ...o, secrets: withSecretIds(current.secrets) });
+      if (o.jwksUri !== undefined && o.jwksUri !== null && current.jwks) {
+        // RFC 7591 §2: a client's keys are given by value or by reference, never both.
+        throw new OAuthError('conflict', `client "${clientId}" holds ${current.jwks.keys.length} key(s); remove them before setting "jwksUri"`);
+      }
+      const fields = withoutCleared({ ...current, ...o, secrets: withSecretIds(current.secrets) }, ['authMethods', 'jwksUri']);
+      requireKeysForPrivateKeyJwt(fields);
+      const record = validated(parseClient, KEY.client(clientId), fields);
       if (o.allowedGrantTypes !== undefined) requireServedGrants(record.allowedGrantTypes);
       if (o.allowedScopes !== undefined) await requireScopesExist(record.allowedScopes);
       await write(KEY.client(clientId), record);
@@ -251,6 +272,37 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
       record.secrets = withSecretIds(record.secrets.filter((s) => s.id !== secretId));
       await write(key, record);
       changed({ kind, action: 'secret_removed', name, secretId });
+    },
+
+    async listClientKeys(clientId) {
+      return clientKeysView(await client(clientId));
+    },
+
+    async addClientKey(clientId, input) {
+      const current = await client(clientId);
+      const key = await clientKeyInput(input);
+      if (current.jwksUri) {
+        throw new OAuthError('conflict', `client "${clientId}" takes its keys from its jwksUri; clear "jwksUri" to hold keys in its record`);
+      }
+      const keys = await withKeyIds(current.jwks?.keys ?? []);
+      await requireNewKey(clientId, keys, key);
+      const record = validated(parseClient, KEY.client(clientId), { ...current, secrets: withSecretIds(current.secrets), jwks: { keys: [...keys, key] } });
+      await write(KEY.client(clientId), record);
+      changed({ kind: 'client', action: 'key_added', name: clientId, secretId: key.kid });
+      return clientKeyView(key);
+    },
+
+    async removeClientKey(clientId, kid) {
+      const current = await client(clientId);
+      const keys = current.jwks?.keys ?? [];
+      const index = await indexOfKey(keys, kid);
+      if (index < 0) throw new OAuthError('not_found', `no key "${kid}" on client "${clientId}"`);
+      const remaining = keys.filter((_, i) => i !== index);
+      requireKeyLeft(current, remaining, kid);
+      // A record without keys has no `jwks` at all: the validator refuses an empty key set.
+      const record: ClientRecord = { ...current, secrets: withSecretIds(current.secrets), jwks: remaining.length > 0 ? { keys: remaining } : undefined };
+      await write(KEY.client(clientId), record);
+      changed({ kind: 'client', action: 'key_removed', name: clientId, secretId: kid });
     },
 
     async listScopes() {
@@ -304,8 +356,24 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
       record.scopes.forEach((s) => checkName('scopes[]', s));
       if ((await read(KEY.resource(name), (_k, raw) => raw)) !== null) throw new OAuthError('conflict', `API resource "${name}" already exists`);
       await requireScopesExist(record.scopes);
+      await requireUriFree(record);
       await write(KEY.resource(name), record);
       changed({ kind: 'resource', action: 'created', name });
+      return resourceView(record);
+    },
+
+    async updateResource(name, changes) {
+      const o = objectInput('the changes', changes, RESOURCE_FIELDS.filter((f) => f !== 'name'));
+      const current = await resource(name);
+      // A null uri clears it: the record validator reads null as absent.
+      const record = validated(parseResource, KEY.resource(name), { ...current, ...o, secrets: withSecretIds(current.secrets) });
+      if (o.scopes !== undefined) {
+        record.scopes.forEach((s) => checkName('scopes[]', s));
+        await requireScopesExist(record.scopes);
+      }
+      await requireUriFree(record);
+      await write(KEY.resource(name), record);
+      changed({ kind: 'resource', action: 'updated', name });
       return resourceView(record);
     },
 

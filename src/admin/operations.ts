@@ -1,5 +1,5 @@
-import type { ClaimValue } from '../core/records';
-import type { ClientView, CreatedSecret, KeyView, ResourceView, ScopeView, SecretView } from './views';
+import type { ClaimValue, ClientAuthMethodName } from '../core/records';
+import type { ClientKeysView, ClientKeyView, ClientView, CreatedSecret, KeyView, ResourceView, ScopeView, SecretView } from './views';
 
 /** A new secret: generated unless `value` is given; `expires` is an ISO 8601 date in the future. */
 export interface NewSecret {
@@ -19,11 +19,28 @@ export interface NewClient {
   accessTokenLifetime?: number;
   claims?: Record<string, ClaimValue>;
   claimsPrefix?: string;
+  /** How it may authenticate; absent means the two secret methods. */
+  authMethods?: ClientAuthMethodName[];
+  /** Where it publishes its public keys for private_key_jwt; https (http for localhost only). */
+  jwksUri?: string;
+  /** Refused when `authMethods` leaves out both secret methods. */
   secret?: NewSecret;
 }
 
-/** Fields of a client that can be changed; absent fields stay as they are. */
-export type ClientChanges = Partial<Omit<NewClient, 'clientId' | 'secret'>>;
+/**
+ * Fields of a client that can be changed; absent fields stay as they are. `null` clears
+ * `authMethods` (back to the secret methods) or `jwksUri`.
+ */
+export type ClientChanges = Partial<Omit<NewClient, 'clientId' | 'secret' | 'authMethods' | 'jwksUri'>> & {
+  authMethods?: ClientAuthMethodName[] | null;
+  jwksUri?: string | null;
+};
+
+/** A public key for a client's private_key_jwt: a JWK, or a PEM public key or X.509 certificate. */
+export interface NewClientKey {
+  jwk?: Record<string, unknown>;
+  pem?: string;
+}
 
 export interface NewScope {
   name: string;
@@ -42,7 +59,12 @@ export interface NewResource {
   displayName?: string;
   enabled?: boolean;
   scopes?: string[];
+  /** Its RFC 8707 resource indicator: an absolute https URI, unique among resources. */
+  uri?: string;
 }
+
+/** Fields of an API resource that can be changed; absent fields stay as they are, `null` clears `uri`. */
+export type ResourceChanges = Partial<Omit<NewResource, 'name' | 'uri'>> & { uri?: string | null };
 
 /**
  * What changed, for the caller to log and to drop cached copies of. `tokens_revoked`: the client's
@@ -50,8 +72,19 @@ export interface NewResource {
  */
 export interface AdminChange {
   kind: 'client' | 'scope' | 'resource' | 'token';
-  action: 'created' | 'updated' | 'deleted' | 'secret_added' | 'secret_removed' | 'replaced' | 'tokens_revoked' | 'revoked';
+  action:
+    | 'created'
+    | 'updated'
+    | 'deleted'
+    | 'secret_added'
+    | 'secret_removed'
+    | 'key_added'
+    | 'key_removed'
+    | 'replaced'
+    | 'tokens_revoked'
+    | 'revoked';
   name: string;
+  /** The credential the change is about: a secret's id, or a client key's kid (logged as `credential_id`). */
   secretId?: string;
 }
 
@@ -91,6 +124,13 @@ export interface AdminOperations {
   addSecret(owner: SecretOwner, name: string, input: NewSecret): Promise<CreatedSecret>;
   removeSecret(owner: SecretOwner, name: string, secretId: string): Promise<void>;
 
+  /** The public keys a client holds in its record for private_key_jwt, and its jwksUri. */
+  listClientKeys(clientId: string): Promise<ClientKeysView>;
+  /** Adds a public key; its kid is its RFC 7638 thumbprint unless the JWK has one. */
+  addClientKey(clientId: string, input: NewClientKey): Promise<ClientKeyView>;
+  /** Removes a key by its kid (or, for a key without one, its thumbprint). */
+  removeClientKey(clientId: string, kid: string): Promise<void>;
+
   listScopes(): Promise<ScopeView[]>;
   getScope(name: string): Promise<ScopeView>;
   addScope(input: NewScope): Promise<ScopeView>;
@@ -100,6 +140,7 @@ export interface AdminOperations {
   listResources(): Promise<ResourceView[]>;
   getResource(name: string): Promise<ResourceView>;
   addResource(input: NewResource): Promise<ResourceView>;
+  updateResource(name: string, changes: ResourceChanges): Promise<ResourceView>;
   deleteResource(name: string): Promise<void>;
 
   listKeys(): Promise<KeyView[]>;

@@ -7,7 +7,20 @@ import { readJson } from '../http/json';
 import { servicesFor } from '../services';
 import { kvAdminOperations } from './kv-operations';
 import { objectInput } from './input';
-import type { AdminChange, AdminOperations, ClientChanges, ImportBundle, NewClient, NewResource, NewScope, NewSecret, ScopeChanges, SecretOwner } from './operations';
+import type {
+  AdminChange,
+  AdminOperations,
+  ClientChanges,
+  ImportBundle,
+  NewClient,
+  NewClientKey,
+  NewResource,
+  NewScope,
+  NewSecret,
+  ResourceChanges,
+  ScopeChanges,
+  SecretOwner,
+} from './operations';
 import { requireAdminToken, type AdminVariables } from './require-admin';
 
 /** The largest JSON body an admin call reads; an import may be larger. */
@@ -69,6 +82,21 @@ function secretRoutes(owner: SecretOwner, base: string, param: string) {
     .all(`${base}/:${param}/secrets/:secretId`, methodNotAllowed('DELETE'));
 }
 
+/** A client's public keys for private_key_jwt (docs/admin.md). */
+const clientKeyRoutes = new Hono<AdminEnv>()
+  .get('/clients/:id/keys', async (c) => json(c, await operations(c).listClientKeys(c.req.param('id'))))
+  .post('/clients/:id/keys', async (c) => {
+    const id = c.req.param('id');
+    const input = await body<NewClientKey>(c);
+    return json(c, await operations(c).addClientKey(id, input), 201);
+  })
+  .delete('/clients/:id/keys/:kid', async (c) => {
+    await operations(c).removeClientKey(c.req.param('id'), c.req.param('kid'));
+    return noContent();
+  })
+  .all('/clients/:id/keys', methodNotAllowed('GET, POST'))
+  .all('/clients/:id/keys/:kid', methodNotAllowed('DELETE'));
+
 function overwriteParam(c: AdminContext): boolean {
   const value = c.req.query('overwrite');
   if (value === undefined || value === 'false') return false;
@@ -77,9 +105,9 @@ function overwriteParam(c: AdminContext): boolean {
 }
 
 /**
- * The admin API (docs/admin.md): clients and their secrets, API scopes, API resources and their
- * secrets, signing keys, import, and revoking tokens. Every route needs an admin access token;
- * every response is `no-store`, and none carries a secret hash.
+ * The admin API (docs/admin.md): clients with their secrets and public keys, API scopes, API
+ * resources and their secrets, signing keys, import, and revoking tokens. Every route needs an
+ * admin access token; every response is `no-store`, and none carries a secret hash.
  */
 export const adminRoutes = new Hono<AdminEnv>()
   .use('*', requireAdminToken())
@@ -102,6 +130,7 @@ export const adminRoutes = new Hono<AdminEnv>()
   })
   .all('/clients/:id', methodNotAllowed('GET, PATCH, DELETE'))
   .route('/', secretRoutes('client', '/clients', 'id'))
+  .route('/', clientKeyRoutes)
   .post('/clients/:id/revoke-tokens', async (c) => json(c, await operations(c).revokeClientTokens(c.req.param('id'))))
   .all('/clients/:id/revoke-tokens', methodNotAllowed('POST'))
 
@@ -130,11 +159,16 @@ export const adminRoutes = new Hono<AdminEnv>()
   })
   .all('/resources', methodNotAllowed('GET, POST'))
   .get('/resources/:name', async (c) => json(c, await operations(c).getResource(c.req.param('name'))))
+  .patch('/resources/:name', async (c) => {
+    const name = c.req.param('name');
+    const changes = await body<ResourceChanges>(c);
+    return json(c, await operations(c).updateResource(name, changes));
+  })
   .delete('/resources/:name', async (c) => {
     await operations(c).deleteResource(c.req.param('name'));
     return noContent();
   })
-  .all('/resources/:name', methodNotAllowed('GET, DELETE'))
+  .all('/resources/:name', methodNotAllowed('GET, PATCH, DELETE'))
   .route('/', secretRoutes('resource', '/resources', 'name'))
 
   .get('/keys', async (c) => json(c, { keys: await operations(c).listKeys() }))

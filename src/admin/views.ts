@@ -1,6 +1,16 @@
+import type { JWK } from 'jose';
+import { jwkThumbprint } from '../core/client-keys';
 import type { KeyRingRecord } from '../core/key-ring';
 import { signingKeyAt } from '../core/key-ring';
-import type { ClaimValue, ClientRecord, ResourceRecord, ScopeRecord, SecretRecord } from '../core/records';
+import {
+  authMethodsOf,
+  type ClaimValue,
+  type ClientAuthMethodName,
+  type ClientRecord,
+  type ResourceRecord,
+  type ScopeRecord,
+  type SecretRecord,
+} from '../core/records';
 import { ADMIN_SCOPE } from './names';
 
 /**
@@ -33,6 +43,30 @@ export interface ClientView {
   secrets: SecretView[];
   /** Epoch seconds: the client's tokens issued before it are refused; null when never set. */
   tokensNotBefore: number | null;
+  /** The methods it may authenticate with; the two secret methods when none were set. */
+  authMethods: ClientAuthMethodName[];
+  /** Where it publishes its public keys for private_key_jwt, if there. */
+  jwksUri: string | null;
+  /** The kids of the public keys held in its record (null for a lone key without one). */
+  keyIds: Array<string | null>;
+}
+
+/** A public key held in a client's record, for private_key_jwt; no key material. */
+export interface ClientKeyView {
+  kid: string | null;
+  kty: string;
+  alg: string | null;
+  /** RFC 7638 SHA-256 thumbprint: names a key that has no kid, and compares keys. */
+  thumbprint: string;
+}
+
+/**
+ * A client's keys for private_key_jwt: those held in its record, or its `jwksUri`, never both.
+ * The keys at a jwksUri are whatever it serves when the client authenticates; they are not listed.
+ */
+export interface ClientKeysView {
+  jwksUri: string | null;
+  keys: ClientKeyView[];
 }
 
 export interface ScopeView {
@@ -49,6 +83,8 @@ export interface ResourceView {
   displayName: string | null;
   enabled: boolean;
   scopes: string[];
+  /** Its RFC 8707 resource indicator, an absolute URI; null when it has none. */
+  uri: string | null;
   secrets: SecretView[];
 }
 
@@ -81,7 +117,20 @@ export function clientView(c: ClientRecord): ClientView {
     claimsPrefix: c.claimsPrefix,
     secrets: c.secrets.map(secretView),
     tokensNotBefore: c.tokensNotBefore ?? null,
+    authMethods: [...authMethodsOf(c)],
+    jwksUri: c.jwksUri ?? null,
+    keyIds: (c.jwks?.keys ?? []).map((k) => k.kid ?? null),
   };
+}
+
+/** A client key's identity and kind; never its members. */
+export async function clientKeyView(jwk: JWK): Promise<ClientKeyView> {
+  return { kid: jwk.kid ?? null, kty: jwk.kty!, alg: jwk.alg ?? null, thumbprint: await jwkThumbprint(jwk) };
+}
+
+/** The keys a client holds in its record, and its jwksUri. */
+export async function clientKeysView(c: ClientRecord): Promise<ClientKeysView> {
+  return { jwksUri: c.jwksUri ?? null, keys: await Promise.all((c.jwks?.keys ?? []).map(clientKeyView)) };
 }
 
 /** An API scope; the admin scope shows as explicit-only, as the token endpoint treats it. */
@@ -97,7 +146,14 @@ export function scopeView(s: ScopeRecord): ScopeView {
 
 /** An API resource without its secrets' hashes. */
 export function resourceView(r: ResourceRecord): ResourceView {
-  return { name: r.name, displayName: r.displayName ?? null, enabled: r.enabled, scopes: [...r.scopes], secrets: r.secrets.map(secretView) };
+  return {
+    name: r.name,
+    displayName: r.displayName ?? null,
+    enabled: r.enabled,
+    scopes: [...r.scopes],
+    uri: r.uri ?? null,
+    secrets: r.secrets.map(secretView),
+  };
 }
 
 /** The key ring's public facts: ids, algorithms, times and which key signs at `now`. */

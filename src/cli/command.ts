@@ -121,6 +121,12 @@ export function resolve(root: CommandSpec, argv: string[]): Resolved {
   return { spec, path, rest: argv.slice(i) };
 }
 
+/** A pair of opposite flags: true for `yes`, false for `no`, undefined for neither; both is a mistake. */
+export function oppositeFlags(o: OptionValues, yes: string, no: string, command: string): boolean | undefined {
+  if (o[yes] && o[no]) throw new UsageError(`--${yes} and --${no} cannot be combined`, command);
+  return o[yes] ? true : o[no] ? false : undefined;
+}
+
 /** Parses a command's options and positionals strictly; any mistake is a {@link UsageError}. */
 export function parseCommand(spec: CommandSpec, path: string[], rest: string[]): { args: string[]; options: OptionValues } {
   const command = path.join(' ');

@@ -101,7 +101,7 @@ describe('/admin/resources', () => {
     await expectJson(await admin('POST', '/scopes', token, { name: 'orders' }), 201);
     const res = await admin('POST', '/resources', token, { name: 'orders-api', displayName: 'Orders', scopes: ['orders'] });
     expect(res.headers.get('Location')).toBe('/admin/resources/orders-api');
-    expect(await expectJson(res, 201)).toEqual({ name: 'orders-api', displayName: 'Orders', enabled: true, scopes: ['orders'], secrets: [] });
+    expect(await expectJson(res, 201)).toEqual({ name: 'orders-api', displayName: 'Orders', enabled: true, scopes: ['orders'], uri: null, secrets: [] });
     const listed = await expectJson<{ resources: Array<{ name: string }> }>(await admin('GET', '/resources', token));
     expect(listed.resources.map((r) => r.name)).toEqual(['api1', 'gatehouse', 'orders-api']);
     expect(await expectJson(await admin('GET', '/resources/orders-api', token))).toMatchObject({ scopes: ['orders'] });
@@ -114,6 +114,77 @@ describe('/admin/resources', () => {
     [{ name: 'api1', scopes: ['api1'] }, 409, 'conflict', 'API resource "api1" already exists'],
   ])('refuses %j', async (input, status, error, description) => {
     await expectError(await admin('POST', '/resources', token, input), status, error, description);
+  });
+
+  it('adds a resource with its RFC 8707 uri, unique among resources (409)', async () => {
+    const res = await admin('POST', '/resources', token, { name: 'orders-api', scopes: ['api1'], uri: 'https://orders.example/api' });
+    expect(await expectJson(res, 201)).toEqual({ name: 'orders-api', displayName: null, enabled: true, scopes: ['api1'], uri: 'https://orders.example/api', secrets: [] });
+    expect(await env.GATEHOUSE.get('resource:orders-api', 'json')).toEqual({ name: 'orders-api', enabled: true, scopes: ['api1'], uri: 'https://orders.example/api', secrets: [] });
+    expect(await expectJson(await admin('GET', '/resources/orders-api', token))).toMatchObject({ uri: 'https://orders.example/api' });
+    await expectError(await admin('POST', '/resources', token, { name: 'other', uri: 'https://orders.example/api' }), 409, 'conflict',
+      'API resource "orders-api" already has the uri "https://orders.example/api"');
+    expect(await env.GATEHOUSE.get('resource:other')).toBeNull();
+  });
+
+  it('takes any absolute URI as a resource uri, such as a urn', async () => {
+    expect(await expectJson(await admin('POST', '/resources', token, { name: 'legacy', uri: 'urn:legacy:api' }), 201)).toMatchObject({ uri: 'urn:legacy:api' });
+  });
+
+  it.each([
+    ['https://orders.example/api#v1'],
+    ['https://orders.example/api#'],
+    ['/api'],
+    ['https://orders.example/a b'],
+    [''],
+    [7],
+  ])('refuses the uri %j (400)', async (uri) => {
+    const rule = '"uri" must be an absolute URI without a fragment (RFC 8707 §2)';
+    await expectError(await admin('POST', '/resources', token, { name: 'r', uri }), 400, 'invalid_request', rule);
+    await expectError(await admin('PATCH', '/resources/api1', token, { uri }), 400, 'invalid_request', rule);
+  });
+
+  it('updates a resource (PATCH): uri, scopes, enabled, displayName; absent fields stay; null clears uri', async () => {
+    const logs = vi.spyOn(console, 'log');
+    await expectJson(await admin('POST', '/scopes', token, { name: 'orders' }), 201);
+    const secret = await expectJson<{ id: string }>(await admin('POST', '/resources/api1/secrets', token, {}), 201);
+    const updated = await admin('PATCH', '/resources/api1', token, { uri: 'https://api1.example/', scopes: ['api1', 'orders'], displayName: 'API one' });
+    expect(await expectJson(updated)).toEqual({
+      name: 'api1',
+      displayName: 'API one',
+      enabled: true,
+      scopes: ['api1', 'orders'],
+      uri: 'https://api1.example/',
+      secrets: [{ id: secret.id, created: expect.any(String), expires: null, description: null }],
+    });
+    expect(await expectJson(await admin('PATCH', '/resources/api1', token, { enabled: false }))).toMatchObject({ enabled: false, uri: 'https://api1.example/', scopes: ['api1', 'orders'] });
+    // Its own uri again is no conflict.
+    await expectJson(await admin('PATCH', '/resources/api1', token, { uri: 'https://api1.example/' }));
+    const cleared = await expectJson(await admin('PATCH', '/resources/api1', token, { uri: null, displayName: null }));
+    expect(cleared).toMatchObject({ uri: null, displayName: null });
+    expect(await env.GATEHOUSE.get('resource:api1', 'json')).not.toHaveProperty('uri');
+    const changes = logs.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('catalog_changed') && l.includes('"updated"'));
+    expect(changes).toHaveLength(4);
+    expect(JSON.parse(changes[0]!)).toEqual({ level: 'info', event: 'catalog_changed', time: expect.any(String), resource: 'api1', action: 'updated', by: 'gatehouse-admin' });
+  });
+
+  it.each([
+    ['api1', { uri: 'https://taken.example/' }, 409, 'conflict', 'API resource "taken" already has the uri "https://taken.example/"'],
+    ['api1', { scopes: ['ghost'] }, 400, 'invalid_request', 'unknown API scope(s): ghost'],
+    ['api1', { name: 'other' }, 400, 'invalid_request', 'unknown field "name"'],
+    ['api1', { secrets: [] }, 400, 'invalid_request', 'unknown field "secrets"'],
+    ['api1', { enabled: 'no' }, 400, 'invalid_request', '"enabled" must be true or false'],
+    ['api1', [], 400, 'invalid_request', 'the changes must be a JSON object'],
+    ['ghost', { enabled: false }, 404, 'not_found', 'no API resource "ghost"'],
+  ])('refuses PATCH /admin/resources/%s %j', async (name, changes, status, error, description) => {
+    await expectJson(await admin('POST', '/resources', token, { name: 'taken', uri: 'https://taken.example/' }), 201);
+    await expectError(await admin('PATCH', `/resources/${name}`, token, changes), status, error, description);
+    expect(await env.GATEHOUSE.get('resource:api1', 'json')).toEqual({ name: 'api1', displayName: 'My API', scopes: ['api1'] });
+  });
+
+  it('answers another method on a resource with 405', async () => {
+    const res = await admin('PUT', '/resources/api1', token, {});
+    expect(res.headers.get('Allow')).toBe('GET, PATCH, DELETE');
+    await expectError(res, 405, 'method_not_allowed', 'this endpoint accepts GET, PATCH, DELETE only');
   });
 
   it('deletes a resource (204), then 404', async () => {

@@ -45,6 +45,9 @@ describe('POST /admin/clients', () => {
       claimsPrefix: 'client_',
       secrets: [{ id: body.secret.id, created: body.secret.created, expires: null, description: 'first' }],
       tokensNotBefore: expect.any(Number),
+      authMethods: ['client_secret_basic', 'client_secret_post'],
+      jwksUri: null,
+      keyIds: [],
     });
     // Its tokens count from its creation, so a client of the same id deleted earlier revives nothing.
     expect(body.client.tokensNotBefore).toBeGreaterThanOrEqual(before);
@@ -212,6 +215,9 @@ describe('POST /admin/clients/{id}/revoke-tokens', () => {
       claimsPrefix: 'client_',
       secrets: [{ id: expect.stringMatching(/^[A-Za-z0-9_-]{11}$/), created: null, expires: null, description: null }],
       tokensNotBefore: body.tokensNotBefore,
+      authMethods: ['client_secret_basic', 'client_secret_post'],
+      jwksUri: null,
+      keyIds: [],
     });
     const record = await stored('client');
     expect(record).toEqual({

@@ -1,9 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { fromIdentityServer, isIdentityServerConfig } from '../../src/admin/identityserver';
 import example from '../../examples/identityserver.json';
 import { ORIGIN, SECRET_HASH, tokenRequest } from '../helpers/fixtures';
 import { admin, adminToken, expectError, expectJson, seedAdmin } from '../helpers/admin';
+import { CERTIFICATE_BASE64, CERTIFICATE_JWK } from './certificate';
 
 let token: string;
 
@@ -13,10 +15,10 @@ beforeEach(async () => {
 });
 
 describe('fromIdentityServer', () => {
-  it('converts clients, secrets, claims, API scopes and API resources', () => {
+  it('converts clients, secrets, claims, API scopes and API resources', async () => {
     expect(isIdentityServerConfig(example)).toBe(true);
     expect(isIdentityServerConfig({ clients: [{ clientId: 'x', secrets: [] }] })).toBe(false);
-    const { bundle, warnings } = fromIdentityServer(example);
+    const { bundle, warnings } = await fromIdentityServer(example);
     expect(warnings).toEqual([]);
     expect(bundle).toEqual({
       scopes: [
@@ -45,8 +47,8 @@ describe('fromIdentityServer', () => {
     });
   });
 
-  it('matches names without regard to case, takes IdentityServer 4.0-style scope objects, and warns about what it leaves out', () => {
-    const { bundle, warnings } = fromIdentityServer({
+  it('matches names without regard to case, takes IdentityServer 4.0-style scope objects, and warns about what it leaves out', async () => {
+    const { bundle, warnings } = await fromIdentityServer({
       apiResources: [{ name: 'legacy', scopes: [{ name: 'legacy.api', displayName: 'Legacy' }] }],
       clients: [{ clientId: 'c', clientSecrets: [{ type: 'X509Thumbprint', value: 'AB12' }], allowedGrantTypes: 'client_credentials', accessTokenType: 1, clientClaimsPrefix: null }],
       identityResources: [{ name: 'openid' }],
@@ -60,16 +62,103 @@ describe('fromIdentityServer', () => {
     ]);
   });
 
-  it('refuses a plain secret, naming where it is', () => {
-    expect(() => fromIdentityServer({ Clients: [{ ClientId: 'c', ClientSecrets: [{ Value: 'secret' }] }] })).toThrow(
+  it('refuses a plain secret, naming where it is', async () => {
+    await expect(fromIdentityServer({ Clients: [{ ClientId: 'c', ClientSecrets: [{ Value: 'secret' }] }] })).rejects.toThrow(
       `Clients[0].ClientSecrets[0].Value is not a base64 SHA-256 or SHA-512 hash (IdentityServer's "secret".Sha256()); plain secrets are not imported`,
+    );
+  });
+
+  it('turns JsonWebKey and X509CertificateBase64 secrets into keys: private_key_jwt only without a shared secret', async () => {
+    const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = await exportJWK(publicKey);
+    const { bundle, warnings } = await fromIdentityServer({
+      Clients: [
+        {
+          ClientId: 'signer',
+          ClientSecrets: [
+            { Type: 'JsonWebKey', Value: JSON.stringify({ ...jwk, kid: 'rsa1', alg: 'RS256' }) },
+            { Type: 'X509CertificateBase64', Value: CERTIFICATE_BASE64, Description: 'partner certificate' },
+          ],
+          AllowedGrantTypes: ['client_credentials'],
+        },
+        {
+          ClientId: 'both',
+          ClientSecrets: [{ Value: SECRET_HASH }, { Type: 'X509CertificateBase64', Value: CERTIFICATE_BASE64 }, { Type: 'X509Name', Value: 'CN=both' }],
+        },
+      ],
+    });
+    expect(bundle.clients).toEqual([
+      {
+        clientId: 'signer',
+        secrets: [],
+        authMethods: ['private_key_jwt'],
+        jwks: { keys: [{ kty: 'RSA', n: jwk.n, e: 'AQAB', kid: 'rsa1', alg: 'RS256' }, CERTIFICATE_JWK] },
+        allowedGrantTypes: ['client_credentials'],
+        allowedScopes: [],
+      },
+      {
+        clientId: 'both',
+        secrets: [{ hash: SECRET_HASH }],
+        // IdentityServer lets a client with both kinds of secret use either.
+        authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+        jwks: { keys: [CERTIFICATE_JWK] },
+        allowedGrantTypes: [],
+        allowedScopes: [],
+      },
+    ]);
+    expect(warnings).toEqual(['Clients[1].ClientSecrets[2] is a X509Name secret, which Gatehouse does not use; left out']);
+  });
+
+  it('leaves out an expired key, reports a future Expiration, and leaves out key secrets of API resources', async () => {
+    const { bundle, warnings } = await fromIdentityServer({
+      ApiResources: [{ Name: 'api', ApiSecrets: [{ Type: 'X509CertificateBase64', Value: CERTIFICATE_BASE64 }] }],
+      Clients: [
+        {
+          ClientId: 'c',
+          ClientSecrets: [
+            { Type: 'X509CertificateBase64', Value: CERTIFICATE_BASE64, Expiration: '2020-01-01T00:00:00Z' },
+            { Type: 'X509CertificateBase64', Value: CERTIFICATE_BASE64, Expiration: '2999-01-01T00:00:00Z' },
+          ],
+        },
+      ],
+    });
+    expect(bundle.resources).toEqual([{ name: 'api', scopes: [], secrets: [] }]);
+    expect(bundle.clients[0]).toMatchObject({ authMethods: ['private_key_jwt'], jwks: { keys: [CERTIFICATE_JWK] } });
+    expect(warnings).toEqual([
+      'ApiResources[0].ApiSecrets[0] is a X509CertificateBase64 secret, which Gatehouse does not use for an API resource; left out',
+      'Clients[0].ClientSecrets[0] is a key that expired at 2020-01-01T00:00:00Z; left out',
+      'Clients[0].ClientSecrets[1] is a key with an Expiration, which Gatehouse does not keep: remove the key when it should stop working',
+    ]);
+  });
+
+  it.each([
+    [{ Type: 'JsonWebKey', Value: '{"kty":' }, 'Clients[0].ClientSecrets[0].Value: not a JWK in JSON'],
+    [{ Type: 'JsonWebKey', Value: JSON.stringify({ kty: 'oct', k: 'c2VjcmV0' }) },
+      'Clients[0].ClientSecrets[0].Value: a symmetric key (kty "oct") cannot be a client key: it would be a shared secret; give a public key'],
+    [{ Type: 'X509CertificateBase64', Value: '-----BEGIN PUBLIC KEY-----' }, 'Clients[0].ClientSecrets[0].Value: not a base64 DER certificate'],
+    [{ Type: 'X509CertificateBase64', Value: 'AAAA' }, 'Clients[0].ClientSecrets[0].Value: the certificate cannot be read, or its key is not RSA, EC on P-256, or Ed25519'],
+    [{ Type: 'X509CertificateBase64', Value: 42 }, 'Clients[0].ClientSecrets[0].Value must be a string'],
+  ])('refuses the key secret %j, naming where it is', async (secret, message) => {
+    await expect(fromIdentityServer({ Clients: [{ ClientId: 'c', ClientSecrets: [secret] }] })).rejects.toThrow(message);
+  });
+
+  it('refuses a private JWK without quoting it', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    const refused = fromIdentityServer({ Clients: [{ ClientId: 'c', ClientSecrets: [{ Type: 'JsonWebKey', Value: JSON.stringify(jwk) }] }] });
+    await expect(refused).rejects.toThrow('Clients[0].ClientSecrets[0].Value: the JWK is a private key (it has "d"); give only its public part');
+    await expect(refused).rejects.not.toThrow(jwk.d!);
+    // A private key in PEM is no certificate either.
+    const pem = (await exportPKCS8(privateKey)).replace(/-----[A-Z ]+-----|\s/g, '');
+    await expect(fromIdentityServer({ Clients: [{ ClientId: 'c', ClientSecrets: [{ Type: 'X509CertificateBase64', Value: pem }] }] })).rejects.toThrow(
+      'Clients[0].ClientSecrets[0].Value: the certificate cannot be read, or its key is not RSA, EC on P-256, or Ed25519',
     );
   });
 });
 
 describe('POST /admin/import', () => {
   it('imports an IdentityServer configuration; the imported client then gets a token with its old secret', async () => {
-    const res = await admin('POST', '/import', token, fromIdentityServer(example).bundle);
+    const res = await admin('POST', '/import', token, (await fromIdentityServer(example)).bundle);
     expect(await expectJson(res)).toEqual({
       created: { scopes: ['orders.read', 'orders.write'], resources: ['orders'], clients: ['billing'] },
       replaced: { scopes: [], resources: [], clients: [] },
@@ -118,6 +207,32 @@ describe('POST /admin/import', () => {
     expect(await stored('gatehouse-admin')).toBeUndefined();
     expect(await stored('later')).toBe(4_000_000_000);
     expect(await env.GATEHOUSE.get('scope:ops', 'json')).toEqual({ name: 'ops', enabled: true, explicitOnly: true });
+  });
+
+  it('imports a client whose certificate became its key; its keys are listed with the certificate key', async () => {
+    const { bundle } = await fromIdentityServer({ Clients: [{ ClientId: 'signer', ClientSecrets: [{ Type: 'X509CertificateBase64', Value: CERTIFICATE_BASE64 }] }] });
+    expect((await expectJson(await admin('POST', '/import', token, bundle))).created).toEqual({ scopes: [], resources: [], clients: ['signer'] });
+    expect(await expectJson(await admin('GET', '/clients/signer/keys', token))).toEqual({
+      jwksUri: null,
+      keys: [{ kid: CERTIFICATE_JWK.kid, kty: 'EC', alg: null, thumbprint: await calculateJwkThumbprint(CERTIFICATE_JWK) }],
+    });
+    expect(await expectJson(await admin('GET', '/clients/signer', token))).toMatchObject({ authMethods: ['private_key_jwt'], keyIds: [CERTIFICATE_JWK.kid], secrets: [] });
+  });
+
+  it('keeps resource uris, refusing one two resources would share', async () => {
+    await expectJson(await admin('PATCH', '/resources/api1', token, { uri: 'https://api1.example/' }));
+    await expectError(await admin('POST', '/import', token, { resources: [{ name: 'r', uri: 'https://api1.example/' }] }), 409, 'conflict',
+      'API resource "api1" already has the uri of "r"; nothing was imported');
+    await expectError(await admin('POST', '/import', token, { resources: [{ name: 'a', uri: 'https://x.example/' }, { name: 'b', uri: 'https://x.example/' }] }), 400,
+      'invalid_request', 'resources[1]: "uri" is also the uri of API resource "a"');
+    expect(await env.GATEHOUSE.get('resource:r')).toBeNull();
+    // Replacing the holder frees its uri.
+    const moved = await admin('POST', '/import?overwrite=true', token, {
+      resources: [{ name: 'api1', scopes: ['api1'] }, { name: 'r', uri: 'https://api1.example/' }],
+    });
+    expect((await expectJson(moved)).created).toEqual({ scopes: [], resources: ['r'], clients: [] });
+    expect(await expectJson(await admin('GET', '/resources/r', token))).toMatchObject({ uri: 'https://api1.example/' });
+    expect(await expectJson(await admin('GET', '/resources/api1', token))).toMatchObject({ uri: null });
   });
 
   it('warns about unknown scopes and unserved grant types', async () => {

@@ -1,7 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CERTIFICATE_JWK, CERTIFICATE_PEM } from '../admin/certificate';
 import { startServer, type RunningServer } from '../e2e/helpers/server';
 import { gatehouse, type CliResult } from './run';
 
@@ -29,8 +31,26 @@ async function token(clientId: string, secret: string, scope?: string): Promise<
   });
 }
 
+/** Key files for `clients keys add`, in the state folder; `ecKid` is the EC key's RFC 7638 thumbprint. */
+const files = { ecPem: '', ecJwk: '', privatePem: '', certificate: '', jwks: '' };
+let ecKid: string;
+
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-'));
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' });
+  ecKid = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
+  const contents = {
+    ecPem: publicKey.export({ format: 'pem', type: 'spki' }) as string,
+    ecJwk: JSON.stringify({ ...jwk, kid: 'ec-json' }),
+    privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+    certificate: CERTIFICATE_PEM,
+    jwks: JSON.stringify({ keys: [jwk] }),
+  };
+  for (const [name, text] of Object.entries(contents)) {
+    files[name as keyof typeof files] = join(stateDir, `${name}.key`);
+    await writeFile(files[name as keyof typeof files], text);
+  }
 });
 afterAll(async () => {
   await server?.stop();
@@ -72,9 +92,90 @@ describe('gatehouse on local state (what wrangler dev serves)', () => {
   it('shows and disables the client', async () => {
     const shown = await local(['clients', 'show', 'm2m']);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(/^client id: +m2m\nname: +-\nenabled: +true\ngrant types: +client_credentials\nscopes: +orders\.read\ntoken lifetime: +3600 s\nclaims: +client_tier=gold\ntokens not before: +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z\nsecrets:\n  ID +CREATED +EXPIRES +DESCRIPTION\n  [A-Za-z0-9_-]{11} +\d{4}-\d\d-\d\dT[\d:.]+Z +- +local only\n$/);
+    expect(shown.stdout).toMatch(/^client id: +m2m\nname: +-\nenabled: +true\ngrant types: +client_credentials\nscopes: +orders\.read\ntoken lifetime: +3600 s\nclaims: +client_tier=gold\nauth methods: +client_secret_basic client_secret_post\njwks uri: +-\nkeys: +-\ntokens not before: +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z\nsecrets:\n  ID +CREATED +EXPIRES +DESCRIPTION\n  [A-Za-z0-9_-]{11} +\d{4}-\d\d-\d\dT[\d:.]+Z +- +local only\n$/);
     noHashes(shown);
     expect(await local(['clients', 'disable', 'm2m'])).toEqual({ code: 0, stdout: 'disabled client m2m\n', stderr: '' });
+  });
+
+  it('adds public keys to a client for private_key_jwt, from a PEM public key and a certificate', async () => {
+    expect(await local(['clients', 'add', 'signer', '--no-secret'])).toEqual({ code: 0, stdout: 'added client signer (no secret)\n', stderr: '' });
+    expect(await local(['clients', 'keys', 'add', 'signer', '--file', files.ecPem])).toEqual({
+      code: 0,
+      stdout: `added key ${ecKid} to client signer\n`,
+      stderr: 'note: client signer does not use private_key_jwt yet; to let it, update its --auth-method list (gatehouse clients update --help)\n',
+    });
+    const certificate = json(await local(['clients', 'keys', 'add', 'signer', '--file', files.certificate, '--json']));
+    expect(certificate).toEqual({ kid: CERTIFICATE_JWK.kid, kty: 'EC', alg: null, thumbprint: CERTIFICATE_JWK.kid });
+    // The same key as a JWK: refused by the target, whatever its kid.
+    expect(await local(['clients', 'keys', 'add', 'signer', '--file', files.ecJwk])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'gatehouse: this key is already one of the keys of client "signer"\n',
+    });
+  });
+
+  it("lists a client's keys, and shows them and its auth methods once it uses private_key_jwt", async () => {
+    const listed = await local(['clients', 'keys', 'list', 'signer']);
+    expect(listed).toEqual({
+      code: 0,
+      stdout: expect.stringMatching(new RegExp(`^KID +KTY +ALG +THUMBPRINT\n${ecKid} +EC +- +${ecKid}\n${CERTIFICATE_JWK.kid} +EC +- +${CERTIFICATE_JWK.kid}\n$`)),
+      stderr: '',
+    });
+    expect(await local(['clients', 'update', 'signer', '--auth-method', 'private_key_jwt'])).toEqual({ code: 0, stdout: 'updated client signer\n', stderr: '' });
+    const shown = await local(['clients', 'show', 'signer']);
+    expect(shown.stdout).toMatch(new RegExp(`\nauth methods: +private_key_jwt\njwks uri: +-\nkeys: +${ecKid} ${CERTIFICATE_JWK.kid}\n`));
+  });
+
+  it('removes a key by its kid, but not the last key of a client that uses private_key_jwt', async () => {
+    expect(await local(['clients', 'keys', 'remove', 'signer', ecKid])).toEqual({ code: 0, stdout: `removed key ${ecKid} from client signer\n`, stderr: '' });
+    expect(await local(['clients', 'keys', 'remove', 'signer', CERTIFICATE_JWK.kid])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `gatehouse: key "${CERTIFICATE_JWK.kid}" is the last key of client "signer", which uses private_key_jwt: add another key or change its "authMethods" first\n`,
+    });
+    expect(await local(['clients', 'keys', 'remove', 'signer', 'ghost'])).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: no key "ghost" on client "signer"\n' });
+  });
+
+  it('refuses a private key before it leaves the machine, a key set, and a missing --file', async () => {
+    // The client "ghost" does not exist: these files are refused here, before the target is asked.
+    expect(await local(['clients', 'keys', 'add', 'ghost', '--file', files.privatePem])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'gatehouse: this is a private key; give the public key (openssl pkey -pubout) or the certificate\n',
+    });
+    expect(await local(['clients', 'keys', 'add', 'ghost', '--file', files.jwks])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `gatehouse: ${files.jwks} is a key set (JWKS): give one JWK per file, or the key set's URL with clients update --jwks-uri\n`,
+    });
+    expect(await local(['clients', 'keys', 'add', 'signer'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "gatehouse: missing --file\nRun 'gatehouse clients keys add --help' for usage.\n",
+    });
+  });
+
+  it('adds a client that publishes its keys at a jwks uri, with no secret since it uses private_key_jwt only', async () => {
+    const r = await local(['clients', 'add', 'published', '--auth-method', 'private_key_jwt', '--jwks-uri', 'https://published.example/jwks']);
+    expect(r).toEqual({ code: 0, stdout: 'added client published (no secret)\n', stderr: '' });
+    expect(await local(['clients', 'keys', 'list', 'published'])).toEqual({
+      code: 0,
+      stdout: 'the client publishes its keys at https://published.example/jwks; Gatehouse fetches them when it authenticates\n',
+      stderr: '',
+    });
+  });
+
+  it('refuses an http jwks uri, and a jwks uri for a client that holds keys', async () => {
+    expect(await local(['clients', 'update', 'published', '--jwks-uri', 'http://published.example/jwks'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'gatehouse: "jwksUri" must be an absolute https URL without credentials or fragment (http only for localhost)\n',
+    });
+    expect(await local(['clients', 'update', 'signer', '--jwks-uri', 'https://signer.example/jwks'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'gatehouse: client "signer" holds 1 key(s); remove them before setting "jwksUri"\n',
+    });
   });
 
   it('adds an explicit-only API scope and updates it', async () => {
@@ -133,7 +234,7 @@ describe('gatehouse --url: the same commands through the admin API of the runnin
       remote(['clients', 'list', '--token', 'not-a-token']),
       remote(['clients', 'list'], { GATEHOUSE_CLIENT_SECRET: 'wrong' }),
     ]);
-    expect(json<{ clients: Array<{ clientId: string }> }>(clients).clients.map((c) => c.clientId)).toEqual(['billing', 'client', 'gatehouse-admin', 'm2m']);
+    expect(json<{ clients: Array<{ clientId: string }> }>(clients).clients.map((c) => c.clientId)).toEqual(['billing', 'client', 'gatehouse-admin', 'm2m', 'published', 'signer']);
     noHashes(clients);
     expect(json<{ keys: unknown[] }>(keys).keys).toEqual([expect.objectContaining({ status: 'signing', alg: 'RS256' })]);
     expect(ghost).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: no client "ghost"\n' });
@@ -178,8 +279,34 @@ describe('gatehouse --url: the same commands through the admin API of the runnin
 
   it('manages scopes and resources', async () => {
     expect((await remote(['scopes', 'add', 'reports', '--display-name', 'Reports'])).stdout).toBe('added API scope reports\n');
-    expect((await remote(['resources', 'add', 'reporting', '--scope', 'reports'])).stdout).toBe('added API resource reporting\n');
+    expect((await remote(['resources', 'add', 'reporting', '--scope', 'reports', '--uri', 'https://reports.example/'])).stdout).toBe('added API resource reporting\n');
     expect(await remote(['scopes', 'delete', 'reports'])).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: API scope "reports" is used by API resource(s): reporting\n' });
+  });
+
+  it('sets and clears resource uris through PATCH, refusing one another resource has', async () => {
+    expect(await remote(['resources', 'update', 'orders', '--uri', 'https://reports.example/'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'gatehouse: API resource "reporting" already has the uri "https://reports.example/"\n',
+    });
+    expect(await remote(['resources', 'update', 'orders', '--uri', 'https://orders.example/api', '--disable'])).toEqual({ code: 0, stdout: 'updated API resource orders\n', stderr: '' });
+    const listed = await remote(['resources', 'list']);
+    expect(listed.stdout).toMatch(/^NAME +ENABLED +SCOPES +URI +SECRETS +DISPLAY NAME\n/);
+    expect(listed.stdout).toMatch(/^orders +no +orders\.read orders\.write +https:\/\/orders\.example\/api +2 +Orders API$/m);
+    expect((await remote(['resources', 'show', 'orders'])).stdout).toMatch(/\nuri: +https:\/\/orders\.example\/api\n/);
+    const cleared = json(await remote(['resources', 'update', 'orders', '--no-uri', '--enable', '--json']));
+    expect(cleared).toMatchObject({ name: 'orders', uri: null, enabled: true });
+  });
+
+  it('manages client keys through the admin API', async () => {
+    const added = json(await remote(['clients', 'keys', 'add', 'signer', '--file', files.ecJwk, '--json']));
+    expect(added).toEqual({ kid: 'ec-json', kty: 'EC', alg: null, thumbprint: ecKid });
+    expect(json(await remote(['clients', 'keys', 'list', 'signer', '--json']))).toEqual({
+      jwksUri: null,
+      keys: [{ kid: CERTIFICATE_JWK.kid, kty: 'EC', alg: null, thumbprint: CERTIFICATE_JWK.kid }, added],
+    });
+    expect(await remote(['clients', 'keys', 'remove', 'signer', 'ec-json'])).toEqual({ code: 0, stdout: 'removed key ec-json from client signer\n', stderr: '' });
+    expect(await remote(['clients', 'keys', 'list', 'ghost'])).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: no client "ghost"\n' });
   });
 
   it('imports through the admin API too, replacing what exists with --overwrite', async () => {

@@ -9,8 +9,9 @@ const COMMANDS = [
   ['clients'], ['clients', 'list'], ['clients', 'show'], ['clients', 'add'], ['clients', 'update'], ['clients', 'enable'], ['clients', 'disable'], ['clients', 'delete'],
   ['clients', 'revoke-tokens'],
   ['clients', 'secrets'], ['clients', 'secrets', 'add'], ['clients', 'secrets', 'list'], ['clients', 'secrets', 'remove'],
+  ['clients', 'keys'], ['clients', 'keys', 'add'], ['clients', 'keys', 'list'], ['clients', 'keys', 'remove'],
   ['scopes'], ['scopes', 'add'], ['scopes', 'update'], ['scopes', 'list'], ['scopes', 'delete'],
-  ['resources'], ['resources', 'add'], ['resources', 'list'], ['resources', 'show'], ['resources', 'delete'],
+  ['resources'], ['resources', 'add'], ['resources', 'update'], ['resources', 'list'], ['resources', 'show'], ['resources', 'delete'],
   ['resources', 'secrets'], ['resources', 'secrets', 'add'], ['resources', 'secrets', 'list'], ['resources', 'secrets', 'remove'],
   ['keys'], ['keys', 'list'], ['keys', 'rotate'],
   ['tokens'], ['tokens', 'revoke'],
@@ -34,6 +35,16 @@ describe('gatehouse --help', () => {
     expect(stdout).toContain('Usage: gatehouse clients secrets add <client-id> [options]');
     for (const option of ['--expires DATE', '--description TEXT', '--secret-value VALUE', '--local', '--url URL', '--token TOKEN', '--json']) expect(stdout).toContain(option);
     expect(stdout).toContain('32 random bytes (256 bits)');
+  });
+
+  it('documents where a client key comes from and how private_key_jwt is turned on', async () => {
+    const keys = await runMain(['clients', 'keys', 'add', '-h']);
+    expect(keys.stdout).toContain('Usage: gatehouse clients keys add <client-id> [options]');
+    expect(keys.stdout).toContain('--file FILE');
+    expect(keys.stdout).toContain('a private key is refused before anything leaves this machine');
+    const update = await runMain(['clients', 'update', '-h']);
+    for (const option of ['--auth-method METHOD', '--jwks-uri URL', '--no-jwks-uri']) expect(update.stdout).toContain(option);
+    expect((await runMain(['resources', 'update', '-h'])).stdout).toContain('--uri URI');
   });
 });
 
@@ -64,6 +75,12 @@ describe('usage errors: exit 2, a message on stderr, nothing on stdout', () => {
     [['scopes', 'update', 's', '--enable', '--disable'], "gatehouse: --enable and --disable cannot be combined\nRun 'gatehouse scopes update --help' for usage.\n"],
     [['scopes', 'update', 's', '--explicit-only', '--no-explicit-only'], "gatehouse: --explicit-only and --no-explicit-only cannot be combined\nRun 'gatehouse scopes update --help' for usage.\n"],
     [['tokens', 'revoke'], "gatehouse: missing <jti>\nRun 'gatehouse tokens revoke --help' for usage.\n"],
+    [['clients', 'keys', 'add', 'c'], "gatehouse: missing --file\nRun 'gatehouse clients keys add --help' for usage.\n"],
+    [['clients', 'keys', 'remove', 'c'], "gatehouse: missing <kid>\nRun 'gatehouse clients keys remove --help' for usage.\n"],
+    [['clients', 'update', 'c', '--jwks-uri', 'https://c.example/jwks', '--no-jwks-uri'], "gatehouse: --jwks-uri and --no-jwks-uri cannot be combined\nRun 'gatehouse clients update --help' for usage.\n"],
+    [['resources', 'update', 'r'], "gatehouse: nothing to change: give at least one option\nRun 'gatehouse resources update --help' for usage.\n"],
+    [['resources', 'update', 'r', '--uri', 'https://r.example/', '--no-uri'], "gatehouse: --uri and --no-uri cannot be combined\nRun 'gatehouse resources update --help' for usage.\n"],
+    [['resources', 'update', 'r', '--enable', '--disable'], "gatehouse: --enable and --disable cannot be combined\nRun 'gatehouse resources update --help' for usage.\n"],
     [['clients', 'update', 'c', '--lifetime', '1h'], 'gatehouse: --lifetime must be a whole number of seconds; got "1h"\nRun \'gatehouse clients update --help\' for usage.\n'],
     [['import', 'x.json', '--format', 'yaml'], 'gatehouse: --format must be identityserver or gatehouse; got "yaml"\n'],
     [['seed', '--alg', 'HS256'], 'gatehouse: --alg must be one of RS256, PS256, ES256, EdDSA; got "HS256"\n'],

@@ -30,6 +30,22 @@ const path = fc.oneof(
     .map(([kind, id]) => `/admin/${kind}/${id}`),
   fc.tuple(fc.constantFrom('client', ADMIN_ID, 'ghost'), fc.constantFrom('', '/nope', '/admin1', '/x%2Fy')).map(([id, s]) => `/admin/clients/${id}/secrets${s}`),
   fc.tuple(fc.constantFrom('client', ADMIN_ID, 'ghost', 'x'.repeat(600)), fc.constantFrom('', '/x', '%2F')).map(([id, s]) => `/admin/clients/${id}/revoke-tokens${s}`),
+  fc
+    .tuple(fc.constantFrom('client', ADMIN_ID, 'ghost', 'x'.repeat(600)), fc.oneof(fc.constantFrom('', '/nope', '/x%2Fy', '/%00', `/${'k'.repeat(300)}`), ascii.map((k) => `/${encodeURIComponent(k)}`)))
+    .map(([id, s]) => `/admin/clients/${id}/keys${s}`),
+);
+
+/** Keys to add, public or not: a private one must never come back in an answer. */
+const keyBody = fc.oneof(
+  fc.constantFrom(
+    { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' },
+    { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA', d: SECRET_MARKER },
+    { kty: 'oct', k: SECRET_MARKER },
+    { kty: 'RSA', n: SECRET_MARKER, e: 'AQAB' },
+    { kty: 'OKP', crv: 'Ed25519', x: SECRET_MARKER, kid: 'a\u0000b' },
+    [],
+  ),
+  fc.json({ maxDepth: 2 }).map((j) => JSON.parse(j) as unknown),
 );
 
 /** A marked secret value, weak or strong: it must never come back in an answer. */
@@ -52,6 +68,11 @@ const recordBody = fc.record(
     scopes: fc.array(fc.constantFrom('api1', 'ghost', ''), { maxLength: 3 }),
     explicitOnly: fc.oneof(fc.boolean(), fc.constant('yes'), fc.constant(null)),
     jti: fc.oneof(ascii, fc.constantFrom('', 'a\u0000b', 'x'.repeat(201), '€'.repeat(190)), fc.integer()),
+    jwk: keyBody,
+    pem: fc.oneof(ascii, fc.constantFrom('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----', `-----BEGIN PRIVATE KEY-----\n${SECRET_MARKER}\n-----END PRIVATE KEY-----`)),
+    authMethods: fc.oneof(fc.constant(['private_key_jwt']), fc.constant(['client_secret_basic']), fc.array(ascii, { maxLength: 2 }), fc.constant(null)),
+    jwksUri: fc.oneof(fc.constantFrom('https://keys.example/jwks', 'http://keys.example/jwks', 'http://localhost/jwks', null), ascii),
+    uri: fc.oneof(fc.constantFrom('https://api.example/', 'urn:api', 'https://api.example/#x', null), ascii),
   },
   { requiredKeys: [] },
 );

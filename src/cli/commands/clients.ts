@@ -1,8 +1,9 @@
 import type { ClientChanges, NewClient } from '../../admin/operations';
-import type { ClaimValue } from '../../core/records';
+import type { ClaimValue, ClientAuthMethodName } from '../../core/records';
 import type { ClientView } from '../../admin/views';
 import { UsageError, type CommandSpec, type OptionSpec, type OptionValues } from '../command';
 import { fields, indent, show, table } from '../output';
+import { clientKeysCommand } from './client-keys';
 import { printCreatedSecret, SECRET_OPTIONS, secretInput, secretsCommand, secretsTable } from './secrets';
 
 function claimsOption(values: string[], command: string): Record<string, ClaimValue> {
@@ -29,10 +30,23 @@ const SETTING_OPTIONS: Record<string, OptionSpec> = {
   lifetime: { type: 'string', value: 'SECONDS', description: 'Access-token lifetime (default 3600).' },
   claim: { type: 'string', multiple: true, value: 'NAME=VALUE', description: 'A claim for its tokens (repeat; a name given twice becomes a list).' },
   'claims-prefix': { type: 'string', value: 'PREFIX', description: 'Put before claim names (default client_, as IdentityServer).' },
+  'auth-method': {
+    type: 'string',
+    multiple: true,
+    value: 'METHOD',
+    description: 'How it may authenticate: client_secret_basic, client_secret_post or private_key_jwt (repeat; default the two secret methods).',
+  },
+  'jwks-uri': { type: 'string', value: 'URL', description: 'Where it publishes its public keys for private_key_jwt (https; http only for localhost).' },
 };
 
+const SECRET_METHODS = ['client_secret_basic', 'client_secret_post'];
+
+const KEY_DETAILS = `A client that uses private_key_jwt needs public keys: its own held in Gatehouse (gatehouse clients
+keys add), or a --jwks-uri where it publishes them, not both. To move a client to private_key_jwt
+only: add its keys, then update it with --auth-method private_key_jwt.`;
+
 /** The client settings given on the command line; absent options are left out. */
-function settings(o: OptionValues, command: string): ClientChanges {
+function settings(o: OptionValues, command: string): Partial<Omit<NewClient, 'clientId' | 'secret'>> {
   return {
     ...(o.name === undefined ? {} : { name: o.name as string }),
     ...(o.grant ? { allowedGrantTypes: o.grant as string[] } : {}),
@@ -40,6 +54,8 @@ function settings(o: OptionValues, command: string): ClientChanges {
     ...(o.lifetime === undefined ? {} : { accessTokenLifetime: lifetimeOption(o.lifetime as string, command) }),
     ...(o.claim ? { claims: claimsOption(o.claim as string[], command) } : {}),
     ...(o['claims-prefix'] === undefined ? {} : { claimsPrefix: o['claims-prefix'] as string }),
+    ...(o['auth-method'] ? { authMethods: o['auth-method'] as ClientAuthMethodName[] } : {}),
+    ...(o['jwks-uri'] === undefined ? {} : { jwksUri: o['jwks-uri'] as string }),
   };
 }
 
@@ -59,6 +75,9 @@ function clientDetails(c: ClientView): string {
       ['scopes', show(c.allowedScopes)],
       ['token lifetime', `${c.accessTokenLifetime} s`],
       ['claims', show(claims)],
+      ['auth methods', show(c.authMethods)],
+      ['jwks uri', show(c.jwksUri)],
+      ['keys', show(c.keyIds.map((kid) => kid ?? '(no kid)'))],
       ['tokens not before', c.tokensNotBefore === null ? '-' : isoDate(c.tokensNotBefore)],
     ]) + `secrets:\n${indent(secretsTable(c.secrets))}`
   );
@@ -111,22 +130,27 @@ export const clientsCommand: CommandSpec = {
       options: {
         ...SETTING_OPTIONS,
         disabled: { type: 'boolean', description: 'Add it disabled.' },
-        'no-secret': { type: 'boolean', description: 'Add it without a secret.' },
+        'no-secret': { type: 'boolean', description: 'Add it without a secret (the default when --auth-method names no secret method).' },
         ...SECRET_OPTIONS,
       },
       target: true,
+      details: KEY_DETAILS,
       async run(ctx) {
         const o = ctx.options;
-        if (o['no-secret'] && (o['secret-value'] !== undefined || o.expires !== undefined || o.description !== undefined)) {
+        const secretOptions = o['secret-value'] !== undefined || o.expires !== undefined || o.description !== undefined;
+        if (o['no-secret'] && secretOptions) {
           throw new UsageError('--no-secret cannot be combined with --secret-value, --expires or --description', 'clients add');
         }
+        // A client that may not authenticate with a secret gets none, unless one is asked for (and refused).
+        const methods = o['auth-method'] as string[] | undefined;
+        const secretless = o['no-secret'] || (methods !== undefined && !methods.some((m) => SECRET_METHODS.includes(m)) && !secretOptions);
         const target = await ctx.target();
         const input: NewClient = {
           clientId: ctx.args[0]!,
           allowedScopes: [],
           ...settings(o, 'clients add'),
           ...(o.disabled ? { enabled: false } : {}),
-          ...(o['no-secret'] ? {} : { secret: await secretInput(ctx, o, target.kind === 'local') }),
+          ...(secretless ? {} : { secret: await secretInput(ctx, o, target.kind === 'local') }),
         };
         const created = await target.ops.addClient(input);
         if (created.secret) {
@@ -138,12 +162,22 @@ export const clientsCommand: CommandSpec = {
     },
     {
       name: 'update',
-      summary: "Change a client's settings; options not given stay as they are (--scope and --claim replace the lists).",
+      summary: "Change a client's settings; options not given stay as they are (--scope, --claim and --auth-method replace the lists).",
       args: ['<client-id>'],
-      options: SETTING_OPTIONS,
+      options: {
+        ...SETTING_OPTIONS,
+        'no-jwks-uri': { type: 'boolean', description: 'Clear its jwks uri.' },
+      },
       target: true,
+      details: KEY_DETAILS,
       async run(ctx) {
-        const changes = settings(ctx.options, 'clients update');
+        if (ctx.options['jwks-uri'] !== undefined && ctx.options['no-jwks-uri']) {
+          throw new UsageError('--jwks-uri and --no-jwks-uri cannot be combined', 'clients update');
+        }
+        const changes: ClientChanges = {
+          ...settings(ctx.options, 'clients update'),
+          ...(ctx.options['no-jwks-uri'] ? { jwksUri: null } : {}),
+        };
         if (Object.keys(changes).length === 0) throw new UsageError('nothing to change: give at least one option', 'clients update');
         const client = await (await ctx.target()).ops.updateClient(ctx.args[0]!, changes);
         ctx.print(`updated client ${client.clientId}\n`, client);
@@ -175,5 +209,6 @@ Tokens it gets from then on are accepted. To stop it getting new ones, disable t
       },
     },
     secretsCommand('client'),
+    clientKeysCommand,
   ],
 };

@@ -17,7 +17,8 @@ export const importCommand: CommandSpec = {
   details: `An IdentityServer configuration has Clients, ApiScopes and ApiResources (at the root or under
 "IdentityServer", as in appsettings.json), with ClientSecrets / ApiSecrets given as IdentityServer
 stores them: Value = base64(SHA-256(secret)). The secrets move across unchanged, so clients keep
-working with the secrets they have. A plain-text secret is refused.`,
+working with the secrets they have. A plain-text secret is refused. A client's JsonWebKey and
+X509CertificateBase64 secrets become its public keys for private_key_jwt.`,
   async run(ctx) {
     const format = (ctx.options.format as string | undefined) ?? 'auto';
     if (!['auto', 'identityserver', 'gatehouse'].includes(format)) throw new UsageError(`--format must be identityserver or gatehouse; got "${format}"`, 'import');
@@ -29,7 +30,7 @@ working with the secrets they have. A plain-text secret is refused.`,
       throw new Error(`cannot read ${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : (error as Error).message}`);
     }
     const identityServer = format === 'identityserver' || (format === 'auto' && isIdentityServerConfig(parsed));
-    const { bundle, warnings } = identityServer ? fromIdentityServer(parsed) : { bundle: parsed as ImportBundle, warnings: [] };
+    const { bundle, warnings } = identityServer ? await fromIdentityServer(parsed) : { bundle: parsed as ImportBundle, warnings: [] };
     const result = await (await ctx.target()).ops.importBundle(bundle, { overwrite: ctx.options.overwrite === true });
     const all = [...warnings, ...result.warnings];
     for (const w of all) ctx.warn(`warning: ${w}`);

@@ -1,6 +1,6 @@
 import type { NewScope, ScopeChanges } from '../../admin/operations';
 import { ADMIN_SCOPE } from '../../admin/names';
-import { UsageError, type CommandSpec, type OptionSpec, type OptionValues } from '../command';
+import { oppositeFlags, UsageError, type CommandSpec, type OptionSpec, type OptionValues } from '../command';
 import { show, table } from '../output';
 
 const TEXT_OPTIONS: Record<string, OptionSpec> = {
@@ -16,12 +16,6 @@ function texts(o: OptionValues): Pick<NewScope, 'displayName' | 'description'> {
     ...(o['display-name'] === undefined ? {} : { displayName: o['display-name'] as string }),
     ...(o.description === undefined ? {} : { description: o.description as string }),
   };
-}
-
-/** A pair of opposite flags: true for `yes`, false for `no`, undefined for neither; both is a mistake. */
-function flag(o: OptionValues, yes: string, no: string, command: string): boolean | undefined {
-  if (o[yes] && o[no]) throw new UsageError(`--${yes} and --${no} cannot be combined`, command);
-  return o[yes] ? true : o[no] ? false : undefined;
 }
 
 /** `gatehouse scopes ...` */
@@ -64,8 +58,8 @@ export const scopesCommand: CommandSpec = {
       target: true,
       async run(ctx) {
         const o = ctx.options;
-        const enabled = flag(o, 'enable', 'disable', 'scopes update');
-        const explicitOnly = flag(o, 'explicit-only', 'no-explicit-only', 'scopes update');
+        const enabled = oppositeFlags(o, 'enable', 'disable', 'scopes update');
+        const explicitOnly = oppositeFlags(o, 'explicit-only', 'no-explicit-only', 'scopes update');
         const changes: ScopeChanges = {
           ...texts(o),
           ...(enabled === undefined ? {} : { enabled }),

@@ -3,6 +3,7 @@
  * (src/core/key-ring.ts) so that the Worker reads exactly what production stores. Runs in Node;
  * bench/lib/build.mjs bundles it with esbuild.
  */
+import type { JWK } from 'jose';
 import type { SigningAlg } from '../src/settings';
 import { importKeyEncryptionKey } from '../src/core/key-encryption';
 import { generateStoredKey } from '../src/core/key-ring';
@@ -16,6 +17,11 @@ export interface BenchSeedOptions {
   extraClients?: number;
   /** How many scopes (`s1`…`sN`, all of resource `wide`) the client `wide` may request. */
   wideScopes?: number;
+  /**
+   * A public JWK: when given, a client `signer` (scope api1, no secrets) that authenticates with
+   * `private_key_jwt` (RFC 7523) against this one key.
+   */
+  signerJwk?: JWK;
 }
 
 export interface KvEntry {
@@ -28,7 +34,8 @@ export const BENCH_SECRET = 'secret';
 
 /**
  * The article's setup (scope and resource `api1`, client `client`), a client `wide` allowed
- * `wideScopes` scopes, `extraClients` more clients `client-1`…, and a key ring with one key.
+ * `wideScopes` scopes, `extraClients` more clients `client-1`…, with `signerJwk` a client `signer`
+ * authenticating by `private_key_jwt`, and a key ring with one key.
  */
 export async function benchEntries(options: BenchSeedOptions): Promise<KvEntry[]> {
   const now = Math.floor(Date.now() / 1000);
@@ -57,6 +64,20 @@ export async function benchEntries(options: BenchSeedOptions): Promise<KvEntry[]
     for (const name of wide) entries.push({ key: `scope:${name}`, value: JSON.stringify({ name }) });
     entries.push({ key: 'resource:wide', value: JSON.stringify({ name: 'wide', scopes: wide }) });
     entries.push(client('wide', wide));
+  }
+  if (options.signerJwk) {
+    entries.push({
+      key: 'client:signer',
+      value: JSON.stringify({
+        clientId: 'signer',
+        name: 'Benchmark client signer (private_key_jwt)',
+        enabled: true,
+        allowedGrantTypes: ['client_credentials'],
+        allowedScopes: ['api1'],
+        authMethods: ['private_key_jwt'],
+        jwks: { keys: [options.signerJwk] },
+      }),
+    });
   }
   for (let i = 1; i <= (options.extraClients ?? 0); i++) entries.push(client(`client-${i}`, ['api1']));
   return entries;

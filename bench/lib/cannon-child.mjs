@@ -1,9 +1,54 @@
 // The load generator, in its own process (and, where taskset exists, on its own core): runs
 // autocannon with the JSON options given as argv[2] after a short warm-up, and prints a JSON
 // summary on stdout.
+//
+// With `clientAssertion: { privateJwk, alg, kid, clientId, audience, body, count }`, every request
+// carries its own client assertion (private_key_jwt, RFC 7523), since each jti is accepted once:
+// `count` assertions are signed before the warm-up, and each request's body is `body` followed by
+// `&client_assertion=` and the next one, in order across the warm-up and the measured run.
+import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
+import { importJWK, SignJWT } from 'jose';
 
-const { warmupSeconds = 1, ...options } = JSON.parse(process.argv[2]);
+const { warmupSeconds = 1, clientAssertion, ...options } = JSON.parse(process.argv[2]);
+
+/** Signs `count` assertions, each with its own jti, valid for 240 s; returns the request bodies. */
+async function assertionBodies({ privateJwk, alg, kid, clientId, audience, body, count }) {
+  const key = await importJWK(privateJwk, alg);
+  const bodies = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg, kid })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(audience)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 240)
+      .setJti(randomUUID())
+      .sign(key);
+    bodies[i] = `${body}&client_assertion=${assertion}`;
+  }
+  return bodies;
+}
+
+let assertionsUsed = 0;
+if (clientAssertion) {
+  const bodies = await assertionBodies(clientAssertion);
+  // autocannon builds a request's bytes through setupRequest (synchronous) just before sending
+  // it, and once more per connection when it starts; a body is never handed out twice.
+  options.requests = [
+    {
+      setupRequest(request) {
+        if (assertionsUsed >= bodies.length) {
+          process.stderr.write(`clientAssertion: all ${bodies.length} pre-signed assertions used; raise count (a jti used again is refused)\n`);
+          process.exit(1);
+        }
+        return { ...request, body: bodies[assertionsUsed++] };
+      },
+    },
+  ];
+}
 
 // autocannon's own histogram keeps whole milliseconds; sub-millisecond latencies need the
 // per-response times it also reports.
@@ -52,5 +97,7 @@ process.stdout.write(
     errorSeconds: trace.errorSeconds,
     timeouts: result.timeouts,
     resets: result.resets ?? 0,
+    // Assertions handed out over the warm-up and the measured run, of those signed.
+    ...(clientAssertion && { assertions: { used: assertionsUsed, signed: clientAssertion.count } }),
   }),
 );

@@ -59,8 +59,13 @@ export async function startGatehouse({ build, port, entries, bindings = {}, insp
         modulesRoot: dirname(build.worker),
         compatibilityDate: build.compatibilityDate,
         kvNamespaces: { GATEHOUSE: 'gatehouse' },
-        // As wrangler.toml binds it: the failed-authentication limiter (docs/abuse.md).
-        durableObjects: { AUTH_LIMITER: 'AuthFailureLimiter' },
+        // As wrangler.toml binds them: the failed-authentication limiter (docs/abuse.md) and the
+        // used jtis of client assertions (private_key_jwt; docs/client-auth.md). Both classes are
+        // SQLite-backed there (new_sqlite_classes); their storage APIs need it here too.
+        durableObjects: {
+          AUTH_LIMITER: { className: 'AuthFailureLimiter', useSQLite: true },
+          ASSERTION_REPLAY: { className: 'AssertionReplayCache', useSQLite: true },
+        },
         bindings: { KEY_ENCRYPTION_KEY: BENCH_KEK, SCOPE_CLAIM_FORMAT: 'string', ...bindings },
       },
       {

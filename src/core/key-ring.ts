@@ -187,7 +187,8 @@ export class KeyRingStore {
    * current key for tokens; for origin assertions its ES256 companion when it has one, else itself.
    */
   async signer(now = Math.floor(Date.now() / 1000), purpose: SigningPurpose = 'token'): Promise<Signer> {
-    const stored = signingKeyAt(await this.get(), now);
+    // The ring and the imported key are usually in memory: read them without a wait.
+    const stored = signingKeyAt(this.cache.peek(KEY.keyRing) ?? (await this.get()), now);
     if (!stored) {
       log('error', 'signing_unavailable', { reason: 'the key ring has no active key' });
       throw new OAuthError('temporarily_unavailable', 'no signing key is active yet; try again shortly', {
@@ -195,6 +196,8 @@ export class KeyRingStore {
       });
     }
     const key = purpose === 'assertion' && stored.assertionKey ? stored.assertionKey : stored;
+    const imported = privateKeys.get(key.kid);
+    if (imported) return { kid: key.kid, alg: key.alg, key: imported };
     try {
       return { kid: key.kid, alg: key.alg, key: await privateKeyOf(key, this.keyEncryptionKey) };
     } catch (cause) {

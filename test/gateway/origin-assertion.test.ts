@@ -2,6 +2,8 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JW
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, ORIGIN } from '../helpers/fixtures';
 import { callWith, issuedToken, seedWithKey, type Echo, type RingKey } from '../helpers/gateway';
+import { EMPTY_QUERY_HASH } from '../../src/gateway/origin-assertion';
+import { queryHash } from '../../src/origin/verify-assertion';
 
 /** base64url SHA-256 of a query string, computed here independently of the code under test. */
 async function sha256(text: string): Promise<string> {
@@ -82,5 +84,12 @@ describe('gateway: the origin assertion', () => {
     const echo = (await (await callWith(token, '/api/x')).json()) as Echo;
     const res = await callWith(echo.headers['gatehouse-assertion'], '/api/x');
     expect(res.status).toBe(401);
+  });
+});
+
+describe('the query binding of a request without a query', () => {
+  it('is the SHA-256 of the empty string, as the origin verifier computes it', async () => {
+    expect(EMPTY_QUERY_HASH).toBe(await queryHash(''));
+    expect(EMPTY_QUERY_HASH).toBe(await queryHash('?'));
   });
 });

@@ -16,7 +16,7 @@ import { hashSecret } from '../core/secrets';
 import { KEY, listKeys, MAX_KEY_BYTES, parseRecord, readText, writeText } from '../core/store';
 import { OAuthError } from '../errors';
 import { GRANTS } from '../oauth/grants';
-import { ADMIN_SCOPE, checkClientId, checkName } from './names';
+import { ADMIN_SCOPE, checkClientId, checkJti, checkName } from './names';
 import type { AdminChange, AdminOperations, NewClient, NewScope, NewSecret, SecretOwner } from './operations';
 import { clientKeyInput, indexOfKey, requireKeyLeft, requireKeysForPrivateKeyJwt, requireNewKey, withKeyIds } from './client-keys';
 import { importRecords } from './import-records';
@@ -55,21 +55,6 @@ function withoutCleared(o: Record<string, unknown>, fields: readonly string[]): 
 /** Whether a client may authenticate with a secret: `authMethods` absent, or naming a secret method. */
 function takesSecrets(authMethods: unknown): boolean {
   return !Array.isArray(authMethods) || authMethods.some((m) => m === 'client_secret_basic' || m === 'client_secret_post');
-}
-
-/** Checks the `jti` of a token to revoke: 1 to 200 characters, none a control character, so it names a KV key. */
-function checkJti(value: unknown): string {
-  if (
-    typeof value !== 'string' ||
-    value.length === 0 ||
-    value.length > 200 ||
-    // eslint-disable-next-line no-control-regex
-    /[\x00-\x1f\x7f]/.test(value) ||
-    new TextEncoder().encode(KEY.revoked(value)).length > MAX_KEY_BYTES
-  ) {
-    throw new OAuthError('invalid_request', '"jti" must be 1 to 200 characters without control characters');
-  }
-  return value;
 }
 
 /** The admin scope is never granted by default (src/oauth/grants/scope.ts); a record must not say otherwise. */

@@ -37,6 +37,12 @@ async function seedApiSecret(): Promise<void> {
 
 const INACTIVE_CLIENT = "the token's client is unknown or disabled";
 
+/** An admin API call handled with `bindings`, so in the isolate services they name. */
+async function adminCall(bindings: Bindings, method: string, path: string, body: unknown): Promise<Response> {
+  const headers = { Authorization: `Bearer ${await adminToken()}`, 'Content-Type': 'application/json' };
+  return app.fetch(new Request(`${ORIGIN}/admin${path}`, { method, headers, body: JSON.stringify(body) }), bindings);
+}
+
 beforeEach(async () => {
   await seedAdmin();
   await seedApiSecret();
@@ -122,14 +128,7 @@ describe('the bound: STORE_CACHE_SECONDS in other isolates, at once where the ch
     const bindings = envWith({ STORE_CACHE_SECONDS: '30' });
     const token = await issuedToken();
     expect(await gatewayStatus(token, bindings)).toEqual({ status: 200 });
-    const res = await app.fetch(
-      new Request(`${ORIGIN}/admin/clients/client`, {
-        method: 'PATCH',
-        headers: { Authorization: `Bearer ${await adminToken()}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ enabled: false }),
-      }),
-      bindings,
-    );
+    const res = await adminCall(bindings, 'PATCH', '/clients/client', { enabled: false });
     expect(res.status).toBe(200);
     expect(await gatewayStatus(token, bindings)).toEqual({ status: 401, description: INACTIVE_CLIENT });
   });
@@ -137,14 +136,7 @@ describe('the bound: STORE_CACHE_SECONDS in other isolates, at once where the ch
     const bindings = envWith({ STORE_CACHE_SECONDS: '30' });
     const token = await issuedToken();
     expect(await gatewayStatus(token, bindings)).toEqual({ status: 200 });
-    const res = await app.fetch(
-      new Request(`${ORIGIN}/admin/revocations`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${await adminToken()}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ jti: claimsOf(token).jti }),
-      }),
-      bindings,
-    );
+    const res = await adminCall(bindings, 'POST', '/revocations', { jti: claimsOf(token).jti });
     expect(res.status).toBe(204);
     expect(await gatewayStatus(token, bindings)).toEqual({ status: 401, description: 'the token has been revoked' });
   });

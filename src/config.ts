@@ -1,5 +1,6 @@
 import { MAX_ACCESS_TOKEN_LIFETIME } from './core/records';
 import { ConfigError } from './config-error';
+import { fromBase64 } from './core/encoding';
 import type { Bindings } from './env';
 import {
   JWKS_MAX_AGE_SECONDS,
@@ -36,6 +37,8 @@ export interface Config {
   clientAssertionMaxLifetimeSeconds: number;
   /** The least level of log line written. */
   logLevel: LogLevel;
+  /** Whether the token endpoint requires DPoP proofs to carry a server nonce (RFC 9449 §8). */
+  dpopNonces: boolean;
 }
 
 function oneOf<T extends string>(setting: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -130,7 +133,17 @@ export function loadConfig(env: Bindings): Config {
     authFailures: authFailures(env),
     clientAssertionMaxLifetimeSeconds: clientAssertionMaxLifetime(env),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL, ['info', 'warn', 'error'] as const, 'info'),
+    dpopNonces: dpopNonces(env),
   };
+}
+
+function dpopNonces(env: Bindings): boolean {
+  const on = oneOf('DPOP_NONCES', env.DPOP_NONCES, ['true', 'false'] as const, 'false') === 'true';
+  // Nonces are keyed from KEY_ENCRYPTION_KEY (docs/dpop.md), so they need it to be usable.
+  if (on && fromBase64(env.KEY_ENCRYPTION_KEY ?? '')?.length !== 32) {
+    throw new ConfigError('DPOP_NONCES', 'needs KEY_ENCRYPTION_KEY (base64 of 32 bytes), from which the nonce key is derived');
+  }
+  return on;
 }
 
 function authFailures(env: Bindings): AuthFailureSettings {

@@ -53,6 +53,8 @@ export interface Bindings {
   AUTH_FAILURE_WINDOW?: string;
   /** Longest lifetime a client's `private_key_jwt` assertion may claim, `exp` less now, in seconds (default 300). */
   CLIENT_ASSERTION_MAX_LIFETIME_SECONDS?: string;
+  /** `true` to make the token endpoint require a server nonce in DPoP proofs (RFC 9449 §8; default false). */
+  DPOP_NONCES?: string;
   /** The `jti`s of client assertions already used, one object per client (src/core/assertion-replay.ts). */
   ASSERTION_REPLAY?: DurableObjectNamespace<import('./core/assertion-replay').AssertionReplayCache>;
   /** Counts failed client authentications per caller IP address (src/core/auth-limiter.ts). */

@@ -4,7 +4,7 @@
  * a JSON body `{ error, error_description }` with `Cache-Control: no-store` (RFC 6749 §5.2).
  */
 
-/** Error codes of RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and RFC 8707 §2, plus plain HTTP conditions. */
+/** Error codes of RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1, RFC 8707 §2 and RFC 9449 §5, §8, plus plain HTTP conditions. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -16,6 +16,8 @@ export type OAuthErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'unsupported_token_type'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'access_denied'
   | 'server_error'
   | 'temporarily_unavailable'
@@ -37,6 +39,8 @@ const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   invalid_token: 401,
   insufficient_scope: 403,
   unsupported_token_type: 400,
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
   access_denied: 403,
   server_error: 500,
   temporarily_unavailable: 503,

@@ -3,11 +3,14 @@ import { AccessTokenVerifier } from './core/access-token-verifier';
 import { CatalogStore } from './core/catalog';
 import { ClientKeySets } from './core/client-key-sets';
 import { ClientStore } from './core/clients';
+import { DpopNonces } from './core/dpop-nonce';
+import { DpopReplayCache } from './core/dpop-replay';
 import { KeyRingStore } from './core/key-ring';
 import { setLogLevel } from './core/log';
 import { RevocationStore } from './core/revocation';
 import { TtlCache } from './core/ttl-cache';
 import type { Bindings } from './env';
+import { DPOP_NONCE_SLOT_SECONDS } from './settings';
 
 /** What the Worker's handlers work with, built once per isolate from its bindings. */
 export interface Services {
@@ -21,6 +24,10 @@ export interface Services {
   clientKeys: ClientKeySets;
   /** The one place an access token is accepted. */
   verifier: AccessTokenVerifier;
+  /** DPoP proofs this isolate has accepted (RFC 9449 §11.1). */
+  dpopReplay: DpopReplayCache;
+  /** Server nonces for DPoP proofs, when `DPOP_NONCES` is on (RFC 9449 §8). */
+  dpopNonces: DpopNonces | undefined;
 }
 
 /** The one way an isolate caches what it reads from KV: for `STORE_CACHE_SECONDS`, bounded in size. */
@@ -58,6 +65,8 @@ export function buildServices(env: Bindings): Services {
       verified: isolateCache(config, gateway.tokenCacheSize),
       remoteIssuer: remoteKeySets,
     }),
+    dpopReplay: new DpopReplayCache(),
+    dpopNonces: config.dpopNonces ? new DpopNonces(config.keyEncryptionKey!, DPOP_NONCE_SLOT_SECONDS) : undefined,
   };
 }
 

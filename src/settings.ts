@@ -15,6 +15,21 @@ export type ScopeClaimFormat = 'string' | 'array';
  */
 export const CLIENT_ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 
+/**
+ * Algorithms a DPoP proof may be signed with (RFC 9449 §4.3 point 5): asymmetric only, since the
+ * proof's key is its own embedded public `jwk`; never `none` and never an HMAC.
+ */
+export const DPOP_PROOF_ALGS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const;
+
+/** Oldest a DPoP proof's `iat` may be, in seconds (RFC 9449 §4.3 point 11, §11.1). */
+export const DPOP_PROOF_MAX_AGE_SECONDS = 300;
+
+/** How far in the future a DPoP proof's `iat` may be, for the client's clock, in seconds. */
+export const DPOP_CLOCK_SKEW_SECONDS = 60;
+
+/** How long a DPoP server nonce's time slot lasts; a nonce is accepted in its slot and the next (RFC 9449 §8). */
+export const DPOP_NONCE_SLOT_SECONDS = 300;
+
 /** How long validators may cache the JWKS document (its `Cache-Control: max-age`), in seconds. */
 export const JWKS_MAX_AGE_SECONDS = 300;
 

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       authFailures: { perClientIp: 10, perIp: 50, windowSeconds: 300 },
       clientAssertionMaxLifetimeSeconds: 300,
       logLevel: 'info',
+      dpopNonces: false,
     });
   });
 
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
       authFailures: { perClientIp: 3, perIp: 20, windowSeconds: 900 },
       clientAssertionMaxLifetimeSeconds: 60,
       logLevel: 'warn',
+      dpopNonces: false,
       gateway: expect.any(Object),
     });
   });
@@ -128,6 +130,18 @@ describe('client assertions', () => {
     expect(problem({ CLIENT_ASSERTION_MAX_LIFETIME_SECONDS: '0' })).toBe('CLIENT_ASSERTION_MAX_LIFETIME_SECONDS must be from 1 to 3600 s; got 0 s');
     expect(problem({ CLIENT_ASSERTION_MAX_LIFETIME_SECONDS: '3601' })).toBe('CLIENT_ASSERTION_MAX_LIFETIME_SECONDS must be from 1 to 3600 s; got 3601 s');
     expect(problem({ CLIENT_ASSERTION_MAX_LIFETIME_SECONDS: '5m' })).toBe('CLIENT_ASSERTION_MAX_LIFETIME_SECONDS must be a whole number of seconds; got "5m"');
+  });
+});
+
+describe('DPoP server nonces', () => {
+  it('are off by default, on with DPOP_NONCES=true, which needs a usable KEY_ENCRYPTION_KEY', () => {
+    const kek = btoa('k'.repeat(32));
+    expect(loadConfig({ ...base, KEY_ENCRYPTION_KEY: kek, DPOP_NONCES: 'true' }).dpopNonces).toBe(true);
+    expect(loadConfig({ ...base, DPOP_NONCES: 'false' }).dpopNonces).toBe(false);
+    expect(problem({ DPOP_NONCES: 'yes' })).toBe('DPOP_NONCES must be one of true, false; got "yes"');
+    const needsKey = 'DPOP_NONCES needs KEY_ENCRYPTION_KEY (base64 of 32 bytes), from which the nonce key is derived';
+    expect(problem({ DPOP_NONCES: 'true' })).toBe(needsKey);
+    expect(problem({ DPOP_NONCES: 'true', KEY_ENCRYPTION_KEY: 'k' })).toBe(needsKey);
   });
 });
 

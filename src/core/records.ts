@@ -48,6 +48,8 @@ export interface ClientRecord {
   jwks?: { keys: JWK[] };
   /** Where the client publishes its public keys for `private_key_jwt` (RFC 7591 §2 `jwks_uri`). */
   jwksUri?: string;
+  /** When true, the client's token requests must carry a DPoP proof (RFC 9449 §5; docs/dpop.md). Absent: false. */
+  requireDPoP?: boolean;
 }
 
 /** The client authentication methods a client record may name (RFC 8414 §2; OpenID Connect Core §9). */
@@ -218,6 +220,7 @@ export function parseClient(key: string, raw: string): ClientRecord {
     claimsPrefix,
     ...tokensNotBefore(key, o),
     ...authentication(key, o),
+    ...(o.requireDPoP === undefined ? {} : { requireDPoP: bool(key, o, 'requireDPoP', false) }),
   };
 }
 

@@ -13,6 +13,8 @@ export interface MintRequest {
   signer: Signer;
   /** Epoch seconds. */
   now: number;
+  /** The key the token is bound to: its `cnf` claim (RFC 7800 §3.1; RFC 9449 §6.1 `jkt`). */
+  confirmation?: { jkt: string };
 }
 
 export interface MintedToken {
@@ -24,7 +26,8 @@ export interface MintedToken {
 /**
  * Signs an access token in the RFC 9068 profile: header `typ: at+jwt` with `alg` and `kid`; claims
  * `iss`, `sub` and `client_id` (the client, §2.2 for a client acting for itself), `aud`, `scope`,
- * `iat`, `nbf`, `exp`, a random `jti`, and the client's own claims under its prefix.
+ * `iat`, `nbf`, `exp`, a random `jti`, `cnf` when the token is bound to a DPoP key, and the
+ * client's own claims under its prefix.
  */
 export async function mintAccessToken(req: MintRequest): Promise<MintedToken> {
   const { client, now } = req;
@@ -36,6 +39,7 @@ export async function mintAccessToken(req: MintRequest): Promise<MintedToken> {
     ...claims,
     client_id: client.clientId,
     scope: req.scopeFormat === 'array' ? req.scopes : req.scopes.join(' '),
+    ...(req.confirmation ? { cnf: req.confirmation } : {}),
   })
     .setProtectedHeader({ alg: req.signer.alg, kid: req.signer.kid, typ: 'at+jwt' })
     .setIssuer(req.issuer)

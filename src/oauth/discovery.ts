@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../env';
 import { servicesFor } from '../services';
+import { DPOP_PROOF_ALGS } from '../settings';
 import { CLIENT_AUTH_METHODS } from './client-auth';
 import { GRANTS } from './grants';
 import { issuerFor } from './issuer';
@@ -34,6 +35,8 @@ async function metadata(c: Context<AppEnv>): Promise<Response> {
       revocation_endpoint: `${issuer}${REVOCATION_PATH}`,
       revocation_endpoint_auth_methods_supported: authMethods,
       revocation_endpoint_auth_signing_alg_values_supported: signingAlgs,
+      // RFC 9449 §5.1: the algorithms the token endpoint accepts DPoP proofs signed with.
+      dpop_signing_alg_values_supported: [...DPOP_PROOF_ALGS],
       // RFC 8414 §2 makes this member REQUIRED; there is no authorization endpoint, so no response types.
       response_types_supported: [],
     },

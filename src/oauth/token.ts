@@ -4,6 +4,7 @@ import { servicesFor } from '../services';
 import { NO_STORE_HEADERS, OAuthError } from '../errors';
 import { echoed, readFormParameters } from '../http/form';
 import { authenticateClient } from './client-auth';
+import { dpopBinding } from './dpop';
 import { GRANTS } from './grants';
 import { issuerFor } from './issuer';
 import { TOKEN_PATH } from './paths';
@@ -25,6 +26,8 @@ export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {
     throw new OAuthError('unauthorized_client', `this client may not use grant_type "${grant.grantType}"`);
   }
 
+  const now = Math.floor(Date.now() / 1000);
+  const dpop = await dpopBinding(c.req.raw, client, services, now);
   const body = await grant.handle({
     env: c.env,
     config,
@@ -33,7 +36,8 @@ export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {
     resources: repeated.get('resource') ?? [],
     client,
     issuer: issuerFor(config, c.req.url),
-    now: Math.floor(Date.now() / 1000),
+    now,
+    confirmation: dpop.confirmation,
   });
-  return c.json(body, 200, NO_STORE_HEADERS);
+  return c.json(body, 200, { ...NO_STORE_HEADERS, ...dpop.headers });
 });

@@ -48,6 +48,13 @@ describe('stored records', () => {
     );
   });
 
+  it('reads requireDPoP as a boolean, absent by default', () => {
+    const client = (o: object) => parseClient('client:c', JSON.stringify({ clientId: 'c', ...o }));
+    expect(client({}).requireDPoP).toBeUndefined();
+    expect(client({ requireDPoP: true }).requireDPoP).toBe(true);
+    expect(problem(() => client({ requireDPoP: 'yes' }))).toBe('KV record "client:c" is invalid: "requireDPoP" must be true or false');
+  });
+
   it('refuses client claims that would override registered ones', () => {
     expect(problem(() => parseClient('client:c', JSON.stringify({ clientId: 'c', claimsPrefix: '', claims: { sub: 'admin' } })))).toBe(
       'KV record "client:c" is invalid: claim "sub" is reserved',

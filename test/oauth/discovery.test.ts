@@ -10,6 +10,7 @@ const EXPECTED = {
   scopes_supported: ['api1'],
   token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
   token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+  dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'RS256', 'PS256'],
   response_types_supported: [],
 };
 

@@ -16,7 +16,7 @@ import { defaultScopes, parseScopeParam, requestedScopes } from './scope';
 export const clientCredentials: Grant = {
   grantType: 'client_credentials',
   parameters: ['scope', 'resource'],
-  async handle({ config, services, form, resources, client, issuer, now }) {
+  async handle({ config, services, form, resources, client, issuer, now, confirmation }) {
     const catalog = await services.catalog.get();
     const asked = form.has('scope');
     const granted = asked ? requestedScopes(parseScopeParam(form.get('scope')!), client, catalog) : defaultScopes(client, catalog);
@@ -31,9 +31,10 @@ export const clientCredentials: Grant = {
       scopeFormat: config.scopeClaimFormat,
       signer,
       now,
+      confirmation,
     });
-    log('info', 'token_issued', { client_id: client.clientId, jti: minted.jti, kid: signer.kid, scope: scopes.join(' ') });
-    return { access_token: minted.token, token_type: 'Bearer', expires_in: minted.expiresIn, scope: scopes.join(' ') };
+    log('info', 'token_issued', { client_id: client.clientId, jti: minted.jti, kid: signer.kid, scope: scopes.join(' '), ...confirmation });
+    return { access_token: minted.token, token_type: confirmation ? 'DPoP' : 'Bearer', expires_in: minted.expiresIn, scope: scopes.join(' ') };
   },
 };
 

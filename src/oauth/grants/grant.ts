@@ -15,12 +15,15 @@ export interface GrantContext {
   issuer: string;
   /** Epoch seconds. */
   now: number;
+  /** The DPoP key the token is to be bound to (RFC 9449 §5); absent for a bearer token. */
+  confirmation?: { jkt: string };
 }
 
 /** The successful token response (RFC 6749 §5.1). */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the token is bound to the request's DPoP key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
 }

@@ -1,0 +1,140 @@
+import { env } from 'cloudflare:workers';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DPOP_NONCE_SLOT_SECONDS } from '../../src/settings';
+import { dpopKey, dpopProof, type DpopKey } from '../helpers/dpop';
+import { call, claimsOf, clientRecord, ORIGIN, put, SECRET, seedArticle, tokenRequest } from '../helpers/fixtures';
+
+const ARTICLE = { client_id: 'client', client_secret: SECRET, scope: 'api1', grant_type: 'client_credentials' };
+const TOKEN_URL = `${ORIGIN}/connect/token`;
+const TOKEN_REQUEST = { htm: 'POST', htu: TOKEN_URL };
+
+/** One bindings object for the file, so its isolate's services (and nonce key) are built once. */
+const NONCE_ENV = { ...env, DPOP_NONCES: 'true' };
+
+/** A token request to the Worker with DPoP server nonces on. */
+async function nonceTokenRequest(headers: Record<string, string>): Promise<Response> {
+  const { app } = await import('../../src/index');
+  return app.request(
+    TOKEN_URL,
+    { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(ARTICLE).toString() },
+    NONCE_ENV,
+  );
+}
+
+async function expectError(res: Response, error: string, description: string) {
+  expect(res.status).toBe(400);
+  expect(res.headers.get('Cache-Control')).toBe('no-store');
+  expect(await res.json()).toEqual({ error, error_description: description });
+}
+
+let key: DpopKey;
+
+beforeAll(async () => {
+  key = await dpopKey();
+});
+
+beforeEach(async () => {
+  await seedArticle();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('POST /connect/token with DPoP (RFC 9449 §5)', () => {
+  it('issues a DPoP-bound token: token_type DPoP and cnf.jkt of the proof key', async () => {
+    const res = await tokenRequest(ARTICLE, { DPoP: await dpopProof(key, TOKEN_REQUEST) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Cache-Control')).toBe('no-store');
+    expect(res.headers.get('DPoP-Nonce')).toBeNull();
+    const body = (await res.json()) as { access_token: string; token_type: string };
+    expect(body).toMatchObject({ token_type: 'DPoP', expires_in: 3600, scope: 'api1' });
+    expect(claimsOf(body.access_token).cnf).toEqual({ jkt: key.jkt });
+  });
+
+  it('issues a bearer token without cnf when there is no DPoP header, as before', async () => {
+    const res = await tokenRequest(ARTICLE);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { access_token: string; token_type: string };
+    expect(body.token_type).toBe('Bearer');
+    expect(claimsOf(body.access_token)).not.toHaveProperty('cnf');
+  });
+
+  it('refuses two DPoP headers: 400 invalid_dpop_proof', async () => {
+    const headers = new Headers({ 'Content-Type': 'application/x-www-form-urlencoded' });
+    headers.append('DPoP', await dpopProof(key, TOKEN_REQUEST));
+    headers.append('DPoP', await dpopProof(key, TOKEN_REQUEST));
+    const res = await call('/connect/token', { method: 'POST', headers, body: new URLSearchParams(ARTICLE).toString() });
+    await expectError(res, 'invalid_dpop_proof', 'exactly one DPoP header is allowed');
+  });
+
+  it('refuses a malformed proof, or one for another URL: 400 invalid_dpop_proof', async () => {
+    await expectError(await tokenRequest(ARTICLE, { DPoP: 'not-a-jwt' }), 'invalid_dpop_proof', 'DPoP proof is not a compact JWS');
+    const elsewhere = await dpopProof(key, { htm: 'POST', htu: 'https://other.test/connect/token' });
+    await expectError(await tokenRequest(ARTICLE, { DPoP: elsewhere }), 'invalid_dpop_proof', 'DPoP proof htu does not match the request URL');
+  });
+
+  it('refuses a proof used twice (per isolate, §11.1)', async () => {
+    const proof = await dpopProof(key, TOKEN_REQUEST);
+    expect((await tokenRequest(ARTICLE, { DPoP: proof })).status).toBe(200);
+    await expectError(await tokenRequest(ARTICLE, { DPoP: proof }), 'invalid_dpop_proof', 'DPoP proof has already been used');
+  });
+
+  it('checks the proof only after the client authenticated', async () => {
+    const res = await tokenRequest({ ...ARTICLE, client_secret: 'wrong' }, { DPoP: 'not-a-jwt' });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
+  });
+
+  it('requires a proof from a client with requireDPoP', async () => {
+    await put('client:client', clientRecord({ requireDPoP: true }));
+    await expectError(await tokenRequest(ARTICLE), 'invalid_dpop_proof', 'DPoP proof required');
+    const res = await tokenRequest(ARTICLE, { DPoP: await dpopProof(key, TOKEN_REQUEST) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { token_type: string }).token_type).toBe('DPoP');
+  });
+});
+
+describe('POST /connect/token with DPoP server nonces (RFC 9449 §8)', () => {
+  it('answers a proof without a nonce with 400 use_dpop_nonce and a DPoP-Nonce; the retry with it succeeds', async () => {
+    const first = await nonceTokenRequest({ DPoP: await dpopProof(key, TOKEN_REQUEST) });
+    const nonce = first.headers.get('DPoP-Nonce');
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await expectError(first, 'use_dpop_nonce', 'DPoP proof nonce is missing or not current');
+
+    const retry = await nonceTokenRequest({ DPoP: await dpopProof(key, TOKEN_REQUEST, { nonce }) });
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('DPoP-Nonce')).toBe(nonce);
+    const body = (await retry.json()) as { access_token: string; token_type: string };
+    expect(body.token_type).toBe('DPoP');
+    expect(claimsOf(body.access_token).cnf).toEqual({ jkt: key.jkt });
+  });
+
+  it('refuses a nonce it did not issue', async () => {
+    const res = await nonceTokenRequest({ DPoP: await dpopProof(key, TOKEN_REQUEST, { nonce: 'made-up' }) });
+    expect(res.headers.get('DPoP-Nonce')).not.toBeNull();
+    await expectError(res, 'use_dpop_nonce', 'DPoP proof nonce is missing or not current');
+  });
+
+  it('accepts a nonce in the next slot, and refuses it once that slot is over', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Math.ceil(Date.now() / 1000 / DPOP_NONCE_SLOT_SECONDS) * DPOP_NONCE_SLOT_SECONDS;
+    vi.setSystemTime(start * 1000);
+    const issued = (await nonceTokenRequest({ DPoP: await dpopProof(key, TOKEN_REQUEST) })).headers.get('DPoP-Nonce')!;
+
+    vi.setSystemTime((start + DPOP_NONCE_SLOT_SECONDS) * 1000);
+    const next = await nonceTokenRequest({ DPoP: await dpopProof(key, TOKEN_REQUEST, { nonce: issued }) });
+    expect(next.status).toBe(200);
+    expect(next.headers.get('DPoP-Nonce')).not.toBe(issued);
+
+    vi.setSystemTime((start + 2 * DPOP_NONCE_SLOT_SECONDS) * 1000);
+    await expectError(await nonceTokenRequest({ DPoP: await dpopProof(key, TOKEN_REQUEST, { nonce: issued }) }), 'use_dpop_nonce', 'DPoP proof nonce is missing or not current');
+  });
+
+  it('issues bearer tokens as before to a request without a DPoP header', async () => {
+    const res = await nonceTokenRequest({});
+    expect(res.status).toBe(200);
+    expect(res.headers.get('DPoP-Nonce')).toBeNull();
+    expect(((await res.json()) as { token_type: string }).token_type).toBe('Bearer');
+  });
+});

@@ -45,6 +45,7 @@ export function requireAdminToken(): MiddlewareHandler<AppEnv & { Variables: Adm
         audience: ADMIN_RESOURCE,
         clockSkewSeconds: config.gateway.clockSkewSeconds,
         types: ['at+jwt'],
+        presentedAs: 'Bearer',
       });
     } catch (error) {
       if (error instanceof TokenRejected) throw refuse('invalid_token', error.message);

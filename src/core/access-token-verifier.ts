@@ -20,6 +20,13 @@ export interface TokenPolicy {
   /** Accepted `typ` header values (RFC 9068 §4: `at+jwt`). */
   types: readonly string[];
   /**
+   * How the caller presented the token, when it is a request to a protected resource. A token bound
+   * to a DPoP key (`cnf.jkt`) presented as a bearer token is refused (RFC 9449 §7.2): whoever holds
+   * it without the key must not use it. Omitted (introspection, revocation), no presentation is
+   * judged.
+   */
+  presentedAs?: 'Bearer';
+  /**
    * Names the policy in the verified-token cache; omitted, the signature is checked every time.
    * Two policies must not share a name (a gateway route uses its prefix).
    */
@@ -42,6 +49,12 @@ export interface AcceptedToken {
    */
   scopes: string[];
   jti: string | undefined;
+}
+
+/** Whether the token carries a DPoP key confirmation (RFC 9449 §6.1). */
+function boundToDpopKey(payload: JWTPayload): boolean {
+  const cnf = payload.cnf as Record<string, unknown> | undefined;
+  return typeof cnf === 'object' && cnf !== null && 'jkt' in cnf;
 }
 
 /** The outcome of the signature and claim checks, kept by the verified-token cache. */
@@ -90,6 +103,9 @@ export class AccessTokenVerifier {
    */
   async verify(token: string, ownIssuer: string, policy: TokenPolicy): Promise<AcceptedToken> {
     const { payload, self } = await this.verified(token, ownIssuer, policy);
+    if (policy.presentedAs === 'Bearer' && boundToDpopKey(payload)) {
+      throw new TokenRejected('bad_binding', 'the token is bound to a DPoP key and cannot be used as a bearer token');
+    }
     // RFC 9068 §2.2: client_id names the client; an empty one names nobody.
     if (typeof payload.client_id !== 'string' || payload.client_id === '') {
       throw new TokenRejected('missing_claim', 'the token\'s "client_id" claim is invalid');

@@ -17,7 +17,8 @@ export class TokenRejected extends Error {
       | 'not_yet_valid'
       | 'missing_claim'
       | 'revoked'
-      | 'client_inactive',
+      | 'client_inactive'
+      | 'bad_binding',
     message: string,
   ) {
     super(message);

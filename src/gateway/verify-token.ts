@@ -39,6 +39,7 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
         audience: route.audience,
         clockSkewSeconds: config.gateway.clockSkewSeconds,
         types: config.gateway.tokenTypes,
+        presentedAs: 'Bearer',
         // Audience, issuers and `typ` are route settings: a verification holds for its route only.
         cacheKey: route.prefix,
       });

@@ -2,7 +2,8 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DPOP_NONCE_SLOT_SECONDS } from '../../src/settings';
 import { dpopKey, dpopProof, type DpopKey } from '../helpers/dpop';
-import { call, claimsOf, clientRecord, ORIGIN, put, SECRET, seedArticle, tokenRequest } from '../helpers/fixtures';
+import { basic, call, claimsOf, clientRecord, formPost, ORIGIN, put, SECRET, seedArticle, seedResourceSecret, tokenRequest } from '../helpers/fixtures';
+import { callWith, newProbe, originSaw } from '../helpers/gateway';
 
 const ARTICLE = { client_id: 'client', client_secret: SECRET, scope: 'api1', grant_type: 'client_credentials' };
 const TOKEN_URL = `${ORIGIN}/connect/token`;
@@ -136,5 +137,24 @@ describe('POST /connect/token with DPoP server nonces (RFC 9449 §8)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('DPoP-Nonce')).toBeNull();
     expect(((await res.json()) as { token_type: string }).token_type).toBe('Bearer');
+  });
+});
+
+describe('a DPoP-bound token presented as a bearer token (RFC 9449 §7.2)', () => {
+  it('is refused by the gateway, which never calls the origin; introspection reports it active with its cnf', async () => {
+    const res = await tokenRequest(ARTICLE, { DPoP: await dpopProof(key, TOKEN_REQUEST) });
+    const { access_token: token } = (await res.json()) as { access_token: string };
+    const probe = newProbe();
+    const refused = await callWith(token, `/api/x?probe=${probe}`);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'the token is bound to a DPoP key and cannot be used as a bearer token',
+    });
+    expect(await originSaw(probe)).toBe(false);
+
+    await seedResourceSecret();
+    const introspected = await formPost('/connect/introspect', { token }, { Authorization: basic('api1', SECRET) });
+    expect(await introspected.json()).toMatchObject({ active: true, cnf: { jkt: key.jkt } });
   });
 });

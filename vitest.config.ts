@@ -16,6 +16,7 @@ const TEST_GATEWAY_ROUTES = [
   { prefix: '/both', origin: 'https://origin.test', audience: 'api1', issuers: ['self', 'https://b.idp.test'] },
   { prefix: '/rollover', origin: 'https://origin.test', audience: 'api1', issuers: ['https://rollover.idp.test'] },
   { prefix: '/flaky', origin: 'https://origin.test', audience: 'api1', issuers: ['https://flaky.idp.test'] },
+  { prefix: '/dpop-only', origin: 'https://origin.test', audience: 'api1', scopes: ['api1'], dpop: 'required' },
 ];
 
 export default defineConfig({

@@ -22,10 +22,13 @@ export interface TokenPolicy {
   /**
    * How the caller presented the token, when it is a request to a protected resource. A token bound
    * to a DPoP key (`cnf.jkt`) presented as a bearer token is refused (RFC 9449 §7.2): whoever holds
-   * it without the key must not use it. Omitted (introspection, revocation), no presentation is
-   * judged.
+   * it without the key must not use it. Presented as `DPoP`, the token must be bound to the key of
+   * the request's proof, {@link dpopJkt} (§7.1, §6.1). Omitted (introspection, revocation), no
+   * presentation is judged.
    */
-  presentedAs?: 'Bearer';
+  presentedAs?: 'Bearer' | 'DPoP';
+  /** With `presentedAs: 'DPoP'`: the thumbprint of the key that signed the request's valid proof. */
+  dpopJkt?: string;
   /**
    * Names the policy in the verified-token cache; omitted, the signature is checked every time.
    * Two policies must not share a name (a gateway route uses its prefix).
@@ -55,6 +58,21 @@ export interface AcceptedToken {
 function boundToDpopKey(payload: JWTPayload): boolean {
   const cnf = payload.cnf as Record<string, unknown> | undefined;
   return typeof cnf === 'object' && cnf !== null && 'jkt' in cnf;
+}
+
+/** The checks of how the token was presented (RFC 9449 §7); outside the cache, so run every time. */
+function checkPresentation(payload: JWTPayload, policy: TokenPolicy): void {
+  if (policy.presentedAs === 'Bearer' && boundToDpopKey(payload)) {
+    throw new TokenRejected('bad_binding', 'the token is bound to a DPoP key and cannot be used as a bearer token');
+  }
+  if (policy.presentedAs === 'DPoP') {
+    if (!boundToDpopKey(payload)) throw new TokenRejected('bad_binding', 'the token is not bound to a DPoP key');
+    // §7.1: the proof's key must be the one the token was issued to, or any key could present it.
+    const { jkt } = payload.cnf as Record<string, unknown>;
+    if (policy.dpopJkt === undefined || jkt !== policy.dpopJkt) {
+      throw new TokenRejected('bad_binding', 'the DPoP proof is not signed by the key the token is bound to');
+    }
+  }
 }
 
 /** The outcome of the signature and claim checks, kept by the verified-token cache. */
@@ -103,9 +121,7 @@ export class AccessTokenVerifier {
    */
   async verify(token: string, ownIssuer: string, policy: TokenPolicy): Promise<AcceptedToken> {
     const { payload, self } = await this.verified(token, ownIssuer, policy);
-    if (policy.presentedAs === 'Bearer' && boundToDpopKey(payload)) {
-      throw new TokenRejected('bad_binding', 'the token is bound to a DPoP key and cannot be used as a bearer token');
-    }
+    checkPresentation(payload, policy);
     // RFC 9068 §2.2: client_id names the client; an empty one names nobody.
     if (typeof payload.client_id !== 'string' || payload.client_id === '') {
       throw new TokenRejected('missing_claim', 'the token\'s "client_id" claim is invalid');

@@ -29,6 +29,8 @@ export interface GatewayRoute {
   public: boolean;
   /** The RFC 6750 `realm` of this route's challenges. */
   realm: string;
+  /** `allowed`: Bearer and DPoP tokens (a bound token only as DPoP); `required`: DPoP only (RFC 9449 §7). */
+  dpop: 'allowed' | 'required';
 }
 
 /** Paths the Worker serves itself; a route may not shadow them. */
@@ -36,7 +38,7 @@ const RESERVED_SEGMENTS = new Set(['connect', '.well-known', 'healthz', 'admin']
 
 const FIELDS = new Set([
   'prefix', 'origin', 'audience', 'scopes', 'scopeMatch', 'methods', 'forwardAuthorization',
-  'issuers', 'stripPrefix', 'pathParameters', 'assertionAudience', 'public', 'realm',
+  'issuers', 'stripPrefix', 'pathParameters', 'assertionAudience', 'public', 'realm', 'dpop',
 ]);
 
 // RFC 3986 §2.3 unreserved characters only: a prefix is compared byte for byte with the canonical
@@ -117,8 +119,11 @@ export function parseRoute(where: string, raw: unknown): GatewayRoute {
         return s;
       });
     }
-  } else if (r.audience !== undefined || r.scopes !== undefined || r.issuers !== undefined || r.forwardAuthorization !== undefined) {
-    throw new ConfigError(where, 'is public, so it cannot have audience, scopes, issuers or forwardAuthorization');
+  } else if (r.audience !== undefined || r.scopes !== undefined || r.issuers !== undefined || r.forwardAuthorization !== undefined || r.dpop !== undefined) {
+    throw new ConfigError(where, 'is public, so it cannot have audience, scopes, issuers, forwardAuthorization or dpop');
+  }
+  if (r.dpop !== undefined && r.dpop !== 'allowed' && r.dpop !== 'required') {
+    throw new ConfigError(`${where}.dpop`, `must be "allowed" or "required"; got ${JSON.stringify(r.dpop)}`);
   }
 
   if (r.scopeMatch !== undefined && r.scopeMatch !== 'all' && r.scopeMatch !== 'any') {
@@ -149,6 +154,7 @@ export function parseRoute(where: string, raw: unknown): GatewayRoute {
     assertionAudience: (r.assertionAudience as string | undefined) ?? origin.origin,
     public: isPublic,
     realm: (r.realm as string | undefined) ?? 'gatehouse',
+    dpop: (r.dpop as 'allowed' | 'required' | undefined) ?? 'allowed',
   };
 }
 

@@ -7,14 +7,19 @@ import { bearerChallenge, bearerToken, GATEWAY_DESCRIPTIONS } from '../http/bear
 import { issuerFor } from '../oauth/issuer';
 import { servicesFor } from '../services';
 import type { GatewayEnv } from './context';
+import { dpopChallenge, dpopProofKey, dpopToken, isDpopAuthorization } from './dpop';
 import { resourceMetadataUrl } from './protected-resource-metadata';
 import { scopesSatisfy } from './scopes';
 
 /**
- * Middleware: the bearer token of the request must be valid for the matched route (RFC 6750), or
+ * Middleware: the access token of the request must be valid for the matched route (RFC 6750), or
  * the request ends here with 401 `invalid_token` or 403 `insufficient_scope` and the origin is never
- * called. The token is accepted by the one verifier (src/core/access-token-verifier.ts) under the
- * route's policy: its issuers, audience, the gateway's leeway and `typ` values; the route's scopes
+ * called. A token sent as `Authorization: DPoP` comes with a proof of possession checked first
+ * (RFC 9449 §7.1; 401 `invalid_dpop_proof`), and must be bound to the proof's key; a bound token
+ * sent as Bearer is refused (§7.2), and a route with `dpop: "required"` refuses Bearer altogether.
+ * Challenges use the scheme the caller used; with no credentials, every scheme the route accepts.
+ * The token is accepted by the one verifier (src/core/access-token-verifier.ts) under the route's
+ * policy: its issuers, audience, the gateway's leeway and `typ` values; the route's scopes
  * are then checked against the scopes the token still carries. Public routes pass without a token.
  * Every challenge carries `resource_metadata`, the URL of the route's metadata (RFC 9728 §5.1).
  */
@@ -25,12 +30,37 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
       c.set('caller', undefined);
       return next();
     }
-    const { config, verifier } = servicesFor(c.env);
+    const { config, verifier, dpopReplay } = servicesFor(c.env);
     // RFC 9728 §5.1: every challenge tells the caller where the route's metadata is, so a client
     // can find which authorization server and scopes a token needs.
     const metadata = { resource_metadata: resourceMetadataUrl(route, c.get('url').origin) };
-    const challenge = (params: Record<string, string>) => bearerChallenge(route.realm, { ...params, ...metadata });
-    const token = bearerToken(c.req.header('Authorization'), route.realm, GATEWAY_DESCRIPTIONS, metadata);
+    const authorization = c.req.header('Authorization');
+    const asDpop = isDpopAuthorization(authorization);
+    const challenge = (params: Record<string, string>) =>
+      asDpop ? dpopChallenge({ ...params, ...metadata }) : bearerChallenge(route.realm, { ...params, ...metadata });
+
+    if (!asDpop && route.dpop === 'required') {
+      // RFC 9449 §7.1: no usable credentials for the one scheme accepted, so a bare DPoP challenge.
+      throw new OAuthError('invalid_token', 'this route requires a DPoP-bound access token', {
+        headers: { 'WWW-Authenticate': dpopChallenge(metadata) },
+      });
+    }
+    if (authorization === undefined) {
+      // RFC 9110 §11.6.1: one header may carry several challenges, comma-separated; the caller
+      // learns both schemes this route accepts.
+      throw new OAuthError('invalid_token', GATEWAY_DESCRIPTIONS.missing, {
+        headers: { 'WWW-Authenticate': `${bearerChallenge(route.realm, metadata)}, ${dpopChallenge(metadata)}` },
+      });
+    }
+
+    let token: string;
+    let dpopJkt: string | undefined;
+    if (asDpop) {
+      token = dpopToken(authorization, metadata);
+      dpopJkt = await dpopProofKey(c.req.raw, token, dpopReplay, Math.floor(Date.now() / 1000), metadata);
+    } else {
+      token = bearerToken(authorization, route.realm, GATEWAY_DESCRIPTIONS, metadata);
+    }
 
     let accepted: AcceptedToken;
     try {
@@ -39,7 +69,8 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
         audience: route.audience,
         clockSkewSeconds: config.gateway.clockSkewSeconds,
         types: config.gateway.tokenTypes,
-        presentedAs: 'Bearer',
+        presentedAs: asDpop ? 'DPoP' : 'Bearer',
+        dpopJkt,
         // Audience, issuers and `typ` are route settings: a verification holds for its route only.
         cacheKey: route.prefix,
       });

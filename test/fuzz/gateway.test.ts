@@ -98,7 +98,9 @@ describe('gateway under hostile input', () => {
         else await res.body?.cancel();
         // No forged credential opens a protected route: only public routes reach the origin.
         if (await originSaw(probe)) expect(p.startsWith('/public') || p.startsWith('/%70ublic')).toBe(true);
-        if (status === 401) expect(challenge).toMatch(new RegExp(`^Bearer realm=${Q}(, error="invalid_token", error_description=${Q})?, resource_metadata=${Q}$`));
+        // No credentials at all: the DPoP challenge follows the Bearer one (RFC 9449 §7.1).
+        const dpop = auth === undefined ? `, DPoP algs=${Q}, resource_metadata=${Q}` : '';
+        if (status === 401) expect(challenge).toMatch(new RegExp(`^Bearer realm=${Q}(, error="invalid_token", error_description=${Q})?, resource_metadata=${Q}${dpop}$`));
         if (status === 403) expect(challenge).toMatch(new RegExp(`^Bearer realm=${Q}, error="insufficient_scope", error_description=${Q}, scope=${Q}, resource_metadata=${Q}$`));
         if (status === 400 && challenge !== null) expect(challenge).toMatch(/error="invalid_request"/);
       }),

@@ -194,7 +194,9 @@ describe('gateway: bad tokens never reach the origin (RFC 6750 §3.1)', () => {
   it('answers a request without a token with a bare challenge', async () => {
     const probe = newProbe();
     const res = await callWith(undefined, `/api/x?probe=${probe}`);
-    await expectRejected(res, 401, 'invalid_token', 'a bearer access token is required', `Bearer realm="gatehouse", resource_metadata="${metadataOf('/api')}"`);
+    // RFC 9449 §7.1: no credentials, so both schemes the route accepts are offered, in one header.
+    await expectRejected(res, 401, 'invalid_token', 'a bearer access token is required',
+      `Bearer realm="gatehouse", resource_metadata="${metadataOf('/api')}", DPoP algs="ES256 EdDSA RS256 PS256", resource_metadata="${metadataOf('/api')}"`);
     expect(await originSaw(probe)).toBe(false);
     const basic = await callWith(undefined, '/api/x', { headers: { Authorization: 'Basic Y2xpZW50OnNlY3JldA==' } });
     await expectRejected(basic, 401, 'invalid_token', 'a bearer access token is required', `Bearer realm="gatehouse", resource_metadata="${metadataOf('/api')}"`);

@@ -83,7 +83,7 @@ describe('RFC 9728 §5.1: the challenge leads to the metadata', () => {
     const res = await call('/api/weatherforecast');
     expect(res.status).toBe(401);
     const challenge = res.headers.get('WWW-Authenticate')!;
-    expect(challenge).toBe(`Bearer realm="gatehouse", resource_metadata="${ORIGIN}${WELL_KNOWN}/api"`);
+    expect(challenge).toBe(`Bearer realm="gatehouse", resource_metadata="${ORIGIN}${WELL_KNOWN}/api", DPoP algs="ES256 EdDSA RS256 PS256", resource_metadata="${ORIGIN}${WELL_KNOWN}/api"`);
     const url = /resource_metadata="([^"]+)"/.exec(challenge)![1]!;
     const described = await metadata(new URL(url).pathname);
     // The resource is the route's prefix, which the requested URL starts with.
@@ -92,7 +92,8 @@ describe('RFC 9728 §5.1: the challenge leads to the metadata', () => {
 
   it('points at the metadata of the route that matched, on the origin asked', async () => {
     const res = await app.fetch(new Request('https://gw.example/api/admin/users'), envWith({}));
-    expect(res.headers.get('WWW-Authenticate')).toBe(`Bearer realm="gatehouse", resource_metadata="https://gw.example${WELL_KNOWN}/api/admin"`);
+    const metadata = `https://gw.example${WELL_KNOWN}/api/admin`;
+    expect(res.headers.get('WWW-Authenticate')).toBe(`Bearer realm="gatehouse", resource_metadata="${metadata}", DPoP algs="ES256 EdDSA RS256 PS256", resource_metadata="${metadata}"`);
   });
 
   it('cannot be shadowed: no route may start with /.well-known', () => {

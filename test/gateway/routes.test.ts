@@ -31,6 +31,7 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
       assertionAudience: 'https://api.internal',
       public: false,
       realm: 'gatehouse',
+      dpop: 'allowed',
     }]);
   });
 
@@ -79,8 +80,9 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
     [[{ ...ok, forwardAuthorization: 'yes' }], 'GATEWAY_ROUTES[0].forwardAuthorization must be true or false; got "yes"'],
     [[{ ...ok, issuers: ['http://idp.example.com'] }], 'GATEWAY_ROUTES[0].issuers[0] must use https (http only for localhost); got "http://idp.example.com"'],
     [[{ ...ok, issuers: [] }], 'GATEWAY_ROUTES[0].issuers must be "self" or an issuer URL or a non-empty list of them; got []'],
-    [[{ ...ok, public: true }], 'GATEWAY_ROUTES[0] is public, so it cannot have audience, scopes, issuers or forwardAuthorization'],
-    [[{ ...ok, orign: 'x' }], 'GATEWAY_ROUTES[0].orign is not a route setting (known: prefix, origin, audience, scopes, scopeMatch, methods, forwardAuthorization, issuers, stripPrefix, pathParameters, assertionAudience, public, realm)'],
+    [[{ ...ok, dpop: 'always' }], 'GATEWAY_ROUTES[0].dpop must be "allowed" or "required"; got "always"'],
+    [[{ ...ok, public: true }], 'GATEWAY_ROUTES[0] is public, so it cannot have audience, scopes, issuers, forwardAuthorization or dpop'],
+    [[{ ...ok, orign: 'x' }], 'GATEWAY_ROUTES[0].orign is not a route setting (known: prefix, origin, audience, scopes, scopeMatch, methods, forwardAuthorization, issuers, stripPrefix, pathParameters, assertionAudience, public, realm, dpop)'],
     [[ok, { ...ok, origin: 'https://b.internal' }], 'GATEWAY_ROUTES[1].prefix repeats "/api" of GATEWAY_ROUTES[0]'],
   ])('refuses %j naming the bad entry', (value, message) => {
     expect(problem(value)).toBe(message);

@@ -1,0 +1,83 @@
+import { DpopRejected, validateDpopProof } from '../core/dpop';
+import type { DpopReplayCache } from '../core/dpop-replay';
+import { OAuthError, quoteAuthParam } from '../errors';
+import { DPOP_CLOCK_SKEW_SECONDS, DPOP_PROOF_ALGS, DPOP_PROOF_MAX_AGE_SECONDS } from '../settings';
+
+/**
+ * An RFC 9449 §7.1 challenge: `DPoP algs="…"` naming the proof algorithms accepted, then the error
+ * parameters, every value quoted.
+ */
+export function dpopChallenge(params: Record<string, string> = {}): string {
+  const parts = [`algs=${quoteAuthParam(DPOP_PROOF_ALGS.join(' '))}`];
+  for (const [name, value] of Object.entries(params)) parts.push(`${name}=${quoteAuthParam(value)}`);
+  return `DPoP ${parts.join(', ')}`;
+}
+
+// RFC 9449 §7.1: credentials = "DPoP" 1*SP token68, the same syntax as Bearer's b64token.
+const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/** Whether the Authorization header uses the DPoP scheme (scheme names are case-insensitive, RFC 9110 §11.1). */
+export function isDpopAuthorization(authorization: string | undefined): boolean {
+  return authorization !== undefined && /^dpop(\s|$)/i.test(authorization);
+}
+
+/**
+ * The access token of a `DPoP` Authorization header; a malformed one is a 400 `invalid_request`
+ * (as RFC 6750 §3.1 for Bearer), with a DPoP challenge ending in `challengeParams`.
+ */
+export function dpopToken(authorization: string, challengeParams: Record<string, string>): string {
+  const match = DPOP.exec(authorization);
+  if (!match) {
+    const description = 'the Authorization header is not a valid DPoP credential';
+    throw new OAuthError('invalid_request', description, {
+      headers: { 'WWW-Authenticate': dpopChallenge({ error: 'invalid_request', error_description: description, ...challengeParams }) },
+    });
+  }
+  return match[1]!;
+}
+
+/**
+ * Checks the request's `DPoP` proof for `accessToken` (RFC 9449 §4.3, §7.1) and returns the
+ * thumbprint of its key, which the token's `cnf.jkt` must then equal. Exactly one `DPoP` header,
+ * bound to this method and URL and to the token by `ath`, not seen before by this isolate (§11.1;
+ * a global check would cost a Durable Object round trip per request, docs/dpop.md). Refusals are
+ * 401 `invalid_dpop_proof` with a DPoP challenge: the proof is part of the credentials (§7.1).
+ */
+export async function dpopProofKey(
+  request: Request,
+  accessToken: string,
+  replay: DpopReplayCache,
+  now: number,
+  challengeParams: Record<string, string>,
+): Promise<string> {
+  const refuse = (description: string, logDetail: string) =>
+    new OAuthError('invalid_dpop_proof', description, {
+      status: 401,
+      headers: { 'WWW-Authenticate': dpopChallenge({ error: 'invalid_dpop_proof', error_description: description, ...challengeParams }) },
+      logDetail,
+    });
+  const proof = request.headers.get('DPoP');
+  if (proof === null) throw refuse('a DPoP proof is required with a DPoP access token', 'dpop check failed: missing');
+  // Repeated headers are joined with ", " (RFC 9110 §5.3) and a compact JWS never holds a comma:
+  // a comma means more than one DPoP header, which §4.3 point 1 forbids.
+  if (proof.includes(',')) throw refuse('exactly one DPoP header is allowed', 'dpop check failed: several');
+  try {
+    const { jkt, jti, iat } = await validateDpopProof(proof, {
+      method: request.method,
+      // §4.3 point 9: the URL the caller used, as received; query and fragment are ignored.
+      url: request.url,
+      accessToken,
+      now,
+      maxAgeSeconds: DPOP_PROOF_MAX_AGE_SECONDS,
+      clockSkewSeconds: DPOP_CLOCK_SKEW_SECONDS,
+      algorithms: DPOP_PROOF_ALGS,
+    });
+    if (!replay.unique(jkt, jti, iat + DPOP_PROOF_MAX_AGE_SECONDS, now)) {
+      throw new DpopRejected('replay', 'DPoP proof has already been used');
+    }
+    return jkt;
+  } catch (error) {
+    if (!(error instanceof DpopRejected)) throw error;
+    throw refuse(error.message, `dpop check failed: ${error.reason}`);
+  }
+}

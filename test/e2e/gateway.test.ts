@@ -63,7 +63,11 @@ describe('the gateway in the local run, driven by a real OAuth client library', 
   it('refuses the call without a token, and the demo origin refuses a call that bypasses the gateway', async () => {
     const res = await fetch(`${server.url}/weatherforecast`);
     expect(res.status).toBe(401);
-    expect(res.headers.get('WWW-Authenticate')).toBe(`Bearer realm="gatehouse", resource_metadata="${server.url}/.well-known/oauth-protected-resource/weatherforecast"`);
+    // Both schemes the route accepts are offered (RFC 9110 §11.6.1; RFC 9449 §7.1), each with the RFC 9728 metadata.
+    const metadata = `${server.url}/.well-known/oauth-protected-resource/weatherforecast`;
+    expect(res.headers.get('WWW-Authenticate')).toBe(
+      `Bearer realm="gatehouse", resource_metadata="${metadata}", DPoP algs="ES256 EdDSA RS256 PS256", resource_metadata="${metadata}"`,
+    );
     const direct = await fetch(`http://127.0.0.1:${DEMO_ORIGIN_PORT}/weatherforecast`, { headers: { 'X-Gatehouse-Client-Id': 'client' } });
     expect(direct.status).toBe(401);
   });

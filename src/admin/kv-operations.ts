@@ -37,7 +37,7 @@ export interface KvOperationsOptions {
 export const MAX_SECRETS = 10;
 
 const CLIENT_FIELDS = [
-  'clientId', 'name', 'enabled', 'allowedGrantTypes', 'allowedScopes', 'accessTokenLifetime', 'claims', 'claimsPrefix', 'authMethods', 'jwksUri',
+  'clientId', 'name', 'enabled', 'allowedGrantTypes', 'allowedScopes', 'accessTokenLifetime', 'claims', 'claimsPrefix', 'authMethods', 'jwksUri', 'requireDPoP',
 ];
 const SECRET_FIELDS = ['value', 'expires', 'description'];
 const SCOPE_FIELDS = ['name', 'displayName', 'description', 'enabled', 'explicitOnly'];

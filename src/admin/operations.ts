@@ -23,6 +23,8 @@ export interface NewClient {
   authMethods?: ClientAuthMethodName[];
   /** Where it publishes its public keys for private_key_jwt; https (http for localhost only). */
   jwksUri?: string;
+  /** Its tokens must be DPoP-bound: a token request without a DPoP proof is refused (docs/dpop.md). */
+  requireDPoP?: boolean;
   /** Refused when `authMethods` leaves out both secret methods. */
   secret?: NewSecret;
 }

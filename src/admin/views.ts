@@ -49,6 +49,8 @@ export interface ClientView {
   jwksUri: string | null;
   /** The kids of the public keys held in its record (null for a lone key without one). */
   keyIds: Array<string | null>;
+  /** Whether its tokens must be DPoP-bound. */
+  requireDPoP: boolean;
 }
 
 /** A public key held in a client's record, for private_key_jwt; no key material. */
@@ -120,6 +122,7 @@ export function clientView(c: ClientRecord): ClientView {
     authMethods: [...authMethodsOf(c)],
     jwksUri: c.jwksUri ?? null,
     keyIds: (c.jwks?.keys ?? []).map((k) => k.kid ?? null),
+    requireDPoP: c.requireDPoP ?? false,
   };
 }
 

@@ -53,6 +53,8 @@ export const protectedResourceMetadataRoutes = new Hono<AppEnv>().all(`${PROTECT
       // Empty for a route that requires no particular scope: any token for its audience will do.
       scopes_supported: route.scopes,
       bearer_methods_supported: ['header'],
+      // RFC 9728 §2: present only when true, for a route that refuses bearer tokens (docs/dpop.md).
+      ...(route.dpop === 'required' ? { dpop_bound_access_tokens_required: true } : {}),
     },
     200,
     { 'Cache-Control': `public, max-age=${MAX_AGE_SECONDS}` },

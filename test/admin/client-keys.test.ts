@@ -43,6 +43,7 @@ describe('POST /admin/clients/{id}/keys', () => {
       authMethods: ['client_secret_basic', 'client_secret_post'],
       jwksUri: null,
       keyIds: [ecKid],
+      requireDPoP: false,
     });
     const changes = logs.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('client_changed'));
     expect(changes.map((l) => JSON.parse(l))).toEqual([
@@ -227,6 +228,7 @@ describe('authMethods and jwksUri', () => {
     expect(await expectJson(await admin('PATCH', '/clients/client', token, { authMethods: ['private_key_jwt'] }))).toMatchObject({
       authMethods: ['private_key_jwt'],
       keyIds: [ecKid],
+      requireDPoP: false,
     });
     const back = await expectJson(await admin('PATCH', '/clients/client', token, { authMethods: null }));
     expect(back).toMatchObject({ authMethods: ['client_secret_basic', 'client_secret_post'] });
@@ -259,6 +261,7 @@ describe('authMethods and jwksUri', () => {
       name: 'Renamed',
       authMethods: ['private_key_jwt', 'client_secret_post'],
       keyIds: [ecKid],
+      requireDPoP: false,
     });
   });
 });

@@ -48,6 +48,7 @@ describe('POST /admin/clients', () => {
       authMethods: ['client_secret_basic', 'client_secret_post'],
       jwksUri: null,
       keyIds: [],
+      requireDPoP: false,
     });
     // Its tokens count from its creation, so a client of the same id deleted earlier revives nothing.
     expect(body.client.tokensNotBefore).toBeGreaterThanOrEqual(before);
@@ -218,6 +219,7 @@ describe('POST /admin/clients/{id}/revoke-tokens', () => {
       authMethods: ['client_secret_basic', 'client_secret_post'],
       jwksUri: null,
       keyIds: [],
+      requireDPoP: false,
     });
     const record = await stored('client');
     expect(record).toEqual({
@@ -279,5 +281,19 @@ describe('/admin/clients/{id}/secrets', () => {
     await expectError(await admin('POST', '/clients/ghost/secrets', token, {}), 404, 'not_found', 'no client "ghost"');
     await expectError(await admin('POST', '/clients/client/secrets', token, { hash: 'x' }), 400, 'invalid_request', 'unknown field "hash"');
     await expectError(await admin('POST', '/clients/client/secrets', token, { description: 5 }), 400, 'invalid_request', '"description" must be a string of at most 200 characters');
+  });
+});
+
+describe('requireDPoP through the admin API', () => {
+  it('makes the token endpoint refuse the client a request without a DPoP proof, and can be turned off', async () => {
+    const on = await expectJson<{ requireDPoP: boolean }>(await admin('PATCH', '/clients/client', token, { requireDPoP: true }));
+    expect(on.requireDPoP).toBe(true);
+    const refused = await tokenRequest({ grant_type: 'client_credentials', client_id: 'client', client_secret: 'secret', scope: 'api1' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ error: 'invalid_dpop_proof', error_description: 'DPoP proof required' });
+
+    await expectError(await admin('PATCH', '/clients/client', token, { requireDPoP: 'yes' }), 400, 'invalid_request', '"requireDPoP" must be true or false');
+    expect((await expectJson<{ requireDPoP: boolean }>(await admin('PATCH', '/clients/client', token, { requireDPoP: false }))).requireDPoP).toBe(false);
+    expect((await tokenRequest({ grant_type: 'client_credentials', client_id: 'client', client_secret: 'secret', scope: 'api1' })).status).toBe(200);
   });
 });

@@ -92,7 +92,7 @@ describe('gatehouse on local state (what wrangler dev serves)', () => {
   it('shows and disables the client', async () => {
     const shown = await local(['clients', 'show', 'm2m']);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(/^client id: +m2m\nname: +-\nenabled: +true\ngrant types: +client_credentials\nscopes: +orders\.read\ntoken lifetime: +3600 s\nclaims: +client_tier=gold\nauth methods: +client_secret_basic client_secret_post\njwks uri: +-\nkeys: +-\ntokens not before: +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z\nsecrets:\n  ID +CREATED +EXPIRES +DESCRIPTION\n  [A-Za-z0-9_-]{11} +\d{4}-\d\d-\d\dT[\d:.]+Z +- +local only\n$/);
+    expect(shown.stdout).toMatch(/^client id: +m2m\nname: +-\nenabled: +true\ngrant types: +client_credentials\nscopes: +orders\.read\ntoken lifetime: +3600 s\nclaims: +client_tier=gold\nauth methods: +client_secret_basic client_secret_post\njwks uri: +-\nrequires DPoP: +false\nkeys: +-\ntokens not before: +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z\nsecrets:\n  ID +CREATED +EXPIRES +DESCRIPTION\n  [A-Za-z0-9_-]{11} +\d{4}-\d\d-\d\dT[\d:.]+Z +- +local only\n$/);
     noHashes(shown);
     expect(await local(['clients', 'disable', 'm2m'])).toEqual({ code: 0, stdout: 'disabled client m2m\n', stderr: '' });
   });
@@ -123,7 +123,7 @@ describe('gatehouse on local state (what wrangler dev serves)', () => {
     });
     expect(await local(['clients', 'update', 'signer', '--auth-method', 'private_key_jwt'])).toEqual({ code: 0, stdout: 'updated client signer\n', stderr: '' });
     const shown = await local(['clients', 'show', 'signer']);
-    expect(shown.stdout).toMatch(new RegExp(`\nauth methods: +private_key_jwt\njwks uri: +-\nkeys: +${ecKid} ${CERTIFICATE_JWK.kid}\n`));
+    expect(shown.stdout).toMatch(new RegExp(`\nauth methods: +private_key_jwt\njwks uri: +-\nrequires DPoP: +false\nkeys: +${ecKid} ${CERTIFICATE_JWK.kid}\n`));
   });
 
   it('removes a key by its kid, but not the last key of a client that uses private_key_jwt', async () => {

@@ -32,6 +32,16 @@ describe('GET /.well-known/oauth-protected-resource{prefix} (RFC 9728 §3)', () 
     });
   });
 
+  it('says when a route requires DPoP-bound tokens (RFC 9728 §2), and only then', async () => {
+    expect(await metadata(`${WELL_KNOWN}/dpop-only`)).toEqual({
+      resource: `${ORIGIN}/dpop-only`,
+      authorization_servers: [ORIGIN],
+      scopes_supported: ['api1'],
+      bearer_methods_supported: ['header'],
+      dpop_bound_access_tokens_required: true,
+    });
+  });
+
   it('serves a route nested under another as its own resource', async () => {
     expect(await metadata(`${WELL_KNOWN}/api/admin`)).toEqual({
       resource: `${ORIGIN}/api/admin`,

@@ -37,6 +37,8 @@ const SETTING_OPTIONS: Record<string, OptionSpec> = {
     description: 'How it may authenticate: client_secret_basic, client_secret_post or private_key_jwt (repeat; default the two secret methods).',
   },
   'jwks-uri': { type: 'string', value: 'URL', description: 'Where it publishes its public keys for private_key_jwt (https; http only for localhost).' },
+  'require-dpop': { type: 'boolean', description: 'Its tokens must be DPoP-bound (RFC 9449): a token request without a proof is refused.' },
+  'no-require-dpop': { type: 'boolean', description: 'Let it get bearer tokens again.' },
 };
 
 const SECRET_METHODS = ['client_secret_basic', 'client_secret_post'];
@@ -44,6 +46,13 @@ const SECRET_METHODS = ['client_secret_basic', 'client_secret_post'];
 const KEY_DETAILS = `A client that uses private_key_jwt needs public keys: its own held in Gatehouse (gatehouse clients
 keys add), or a --jwks-uri where it publishes them, not both. To move a client to private_key_jwt
 only: add its keys, then update it with --auth-method private_key_jwt.`;
+
+function requireDpopOption(o: OptionValues, command: string): { requireDPoP?: boolean } {
+  if (o['require-dpop'] && o['no-require-dpop']) throw new UsageError('--require-dpop and --no-require-dpop cannot be combined', command);
+  if (o['require-dpop']) return { requireDPoP: true };
+  if (o['no-require-dpop']) return { requireDPoP: false };
+  return {};
+}
 
 /** The client settings given on the command line; absent options are left out. */
 function settings(o: OptionValues, command: string): Partial<Omit<NewClient, 'clientId' | 'secret'>> {
@@ -56,6 +65,7 @@ function settings(o: OptionValues, command: string): Partial<Omit<NewClient, 'cl
     ...(o['claims-prefix'] === undefined ? {} : { claimsPrefix: o['claims-prefix'] as string }),
     ...(o['auth-method'] ? { authMethods: o['auth-method'] as ClientAuthMethodName[] } : {}),
     ...(o['jwks-uri'] === undefined ? {} : { jwksUri: o['jwks-uri'] as string }),
+    ...requireDpopOption(o, command),
   };
 }
 
@@ -77,6 +87,7 @@ function clientDetails(c: ClientView): string {
       ['claims', show(claims)],
       ['auth methods', show(c.authMethods)],
       ['jwks uri', show(c.jwksUri)],
+      ['requires DPoP', String(c.requireDPoP)],
       ['keys', show(c.keyIds.map((kid) => kid ?? '(no kid)'))],
       ['tokens not before', c.tokensNotBefore === null ? '-' : isoDate(c.tokensNotBefore)],
     ]) + `secrets:\n${indent(secretsTable(c.secrets))}`

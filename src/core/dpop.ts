@@ -1,4 +1,6 @@
 import { base64url, calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose';
+import { DPOP_CLOCK_SKEW_SECONDS, DPOP_PROOF_ALGS, DPOP_PROOF_MAX_AGE_SECONDS } from '../settings';
+import type { DpopReplayCache } from './dpop-replay';
 
 /** Why a DPoP proof was refused: the code the token endpoint answers with (RFC 9449 §5, §8). */
 export type DpopRejectionCode = 'invalid_dpop_proof' | 'use_dpop_nonce';
@@ -6,6 +8,7 @@ export type DpopRejectionCode = 'invalid_dpop_proof' | 'use_dpop_nonce';
 /** The check a proof failed, for tests and the log; never needed on the wire. */
 export type DpopRejectionReason =
   | 'malformed'
+  | 'several'
   | 'typ'
   | 'alg'
   | 'jwk'
@@ -173,4 +176,35 @@ function decodeJson(segment: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Accepts the `DPoP` header of a request with the server's policy (the proof algorithms, age and
+ * skew of src/settings.ts): exactly one proof (§4.3 point 1), valid for this method and URL (and
+ * `accessToken` by `ath`, `nonces` when given), and not seen before by `replay` (§11.1). The token
+ * endpoint and the gateway both call it; each answers a {@link DpopRejected} its own way.
+ */
+export async function acceptDpopProof(
+  header: string,
+  request: Request,
+  replay: DpopReplayCache,
+  context: { now: number; accessToken?: string; nonces?: readonly string[] },
+): Promise<DpopProof> {
+  // Repeated headers are joined with ", " (RFC 9110 §5.3) and a compact JWS never holds a comma:
+  // a comma means more than one DPoP header.
+  if (header.includes(',')) throw new DpopRejected('several', 'exactly one DPoP header is allowed');
+  const proof = await validateDpopProof(header, {
+    method: request.method,
+    // §4.3 point 9: the URL the caller used, as received; query and fragment are ignored.
+    url: request.url,
+    ...context,
+    maxAgeSeconds: DPOP_PROOF_MAX_AGE_SECONDS,
+    clockSkewSeconds: DPOP_CLOCK_SKEW_SECONDS,
+    algorithms: DPOP_PROOF_ALGS,
+  });
+  // A proof is remembered until its iat leaves the window, after which it is refused as too old anyway.
+  if (!replay.unique(proof.jkt, proof.jti, proof.iat + DPOP_PROOF_MAX_AGE_SECONDS, context.now)) {
+    throw new DpopRejected('replay', 'DPoP proof has already been used');
+  }
+  return proof;
 }

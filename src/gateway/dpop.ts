@@ -1,7 +1,7 @@
-import { DpopRejected, validateDpopProof } from '../core/dpop';
+import { acceptDpopProof, DpopRejected } from '../core/dpop';
 import type { DpopReplayCache } from '../core/dpop-replay';
 import { OAuthError, quoteAuthParam } from '../errors';
-import { DPOP_CLOCK_SKEW_SECONDS, DPOP_PROOF_ALGS, DPOP_PROOF_MAX_AGE_SECONDS } from '../settings';
+import { DPOP_PROOF_ALGS } from '../settings';
 
 /**
  * An RFC 9449 §7.1 challenge: `DPoP algs="…"` naming the proof algorithms accepted, then the error
@@ -58,24 +58,8 @@ export async function dpopProofKey(
     });
   const proof = request.headers.get('DPoP');
   if (proof === null) throw refuse('a DPoP proof is required with a DPoP access token', 'dpop check failed: missing');
-  // Repeated headers are joined with ", " (RFC 9110 §5.3) and a compact JWS never holds a comma:
-  // a comma means more than one DPoP header, which §4.3 point 1 forbids.
-  if (proof.includes(',')) throw refuse('exactly one DPoP header is allowed', 'dpop check failed: several');
   try {
-    const { jkt, jti, iat } = await validateDpopProof(proof, {
-      method: request.method,
-      // §4.3 point 9: the URL the caller used, as received; query and fragment are ignored.
-      url: request.url,
-      accessToken,
-      now,
-      maxAgeSeconds: DPOP_PROOF_MAX_AGE_SECONDS,
-      clockSkewSeconds: DPOP_CLOCK_SKEW_SECONDS,
-      algorithms: DPOP_PROOF_ALGS,
-    });
-    if (!replay.unique(jkt, jti, iat + DPOP_PROOF_MAX_AGE_SECONDS, now)) {
-      throw new DpopRejected('replay', 'DPoP proof has already been used');
-    }
-    return jkt;
+    return (await acceptDpopProof(proof, request, replay, { now, accessToken })).jkt;
   } catch (error) {
     if (!(error instanceof DpopRejected)) throw error;
     throw refuse(error.message, `dpop check failed: ${error.reason}`);

@@ -13,6 +13,9 @@ import { OAuthError } from '../errors';
 export const DOT_OR_SEPARATOR = 'the request path holds a dot segment or an encoded separator';
 export const MALFORMED_ESCAPE = 'the request path holds a "%" not followed by two hex digits';
 export const NOT_UTF8 = 'the request path holds percent-encoded bytes that are not UTF-8';
+// A URL parser never leaves these raw in a path (it encodes them, or strips them at the ends, so
+// WHATWG reads `/api/.. ` as `/api/..`): refused rather than forwarded as they stand.
+export const RAW_CONTROL = 'the request path holds a raw space or control character';
 export const ENCODED_PERCENT = 'the request path holds an encoded "%" (%25), a double encoding';
 
 // Escapes that stay refused once upper-cased: `/` and `\` (a separator after the origin decodes
@@ -25,7 +28,7 @@ const ESCAPE = /%[0-9A-Fa-f]{2}/g;
 const MALFORMED = /%(?![0-9A-Fa-f]{2})/;
 
 /** What any of the checks below could change; most paths hold none of it. */
-const MAY_NEED_WORK = /[%;\\\0]|\/\/|\/\.\.?(?:\/|$)/;
+const MAY_NEED_WORK = /[%;\\\x00-\x20\x7f]|\/\/|\/\.\.?(?:\/|$)/;
 
 function refuse(description: string): never {
   throw new OAuthError('invalid_request', description);
@@ -48,6 +51,7 @@ function isDotSegment(segment: string): boolean {
 /** One segment in canonical form (RFC 3986 §6.2.2), or a refusal. */
 function canonicalSegment(segment: string): string {
   if (segment.includes('\\') || segment.includes('\0')) refuse(DOT_OR_SEPARATOR);
+  if (/[\x01-\x20\x7f]/.test(segment)) refuse(RAW_CONTROL);
   let canonical = segment;
   if (segment.includes('%')) {
     if (MALFORMED.test(segment)) refuse(MALFORMED_ESCAPE);

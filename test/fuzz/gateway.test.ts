@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../src/index';
-import { ORIGIN } from '../helpers/fixtures';
+import { clientRecord, ORIGIN, put } from '../helpers/fixtures';
 import { callWith, envWith, issuedToken, newProbe, now, originSaw, seedWithKey, sign, type Echo, type RingKey } from '../helpers/gateway';
 import { captureLogs, expectCleanLogs, expectWellFormed, extraHeaders, forgedJwt, hostilePath, method, SECRET_MARKER } from './hostile';
 
@@ -21,6 +21,8 @@ const logs = captureLogs();
 
 beforeAll(async () => {
   ring = await seedWithKey();
+  // The gateway honours only the scopes a client still holds: the generated tokens carry these.
+  await put('client:client', clientRecord({ allowedScopes: ['api1', 'admin', 'read'] }));
   issued = await issuedToken();
 });
 

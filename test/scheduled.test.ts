@@ -17,6 +17,13 @@ describe('the Cron Trigger', () => {
     expect(ring.keys[0]).toMatchObject({ activatesAt: at / 1000, createdAt: at / 1000 });
   });
 
+  it.each(['ES256', 'EdDSA'])('gives a new deployment its first key with TOKEN_SIGNING_ALG %s', async (alg) => {
+    await env.GATEHOUSE.delete('keys');
+    await runScheduled(createScheduledController({ scheduledTime: Date.now() }), { ...env, TOKEN_SIGNING_ALG: alg });
+    const ring = (await env.GATEHOUSE.get('keys', 'json')) as { keys: Array<{ alg: string; assertionKey?: unknown }> };
+    expect(ring.keys.map((k) => [k.alg, k.assertionKey])).toEqual([[alg, undefined]]);
+  });
+
   it('logs key_rotation_failed and fails the run when KEY_ENCRYPTION_KEY is missing, writing nothing', async () => {
     await env.GATEHOUSE.delete('keys');
     const lines: string[] = [];

@@ -14,13 +14,14 @@ const root = join(import.meta.dirname, '..', '..', '..');
 
 /**
  * Starts Gatehouse exactly as the README does (`npm start`), on `port`, with its local state in a
- * fresh temporary folder, and waits until it answers.
+ * fresh temporary folder, and waits until it answers. `cwd` runs another copy of the project (one
+ * with its own .dev.vars).
  */
-export async function startServer(port: number, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(port: number, extraEnv: Record<string, string> = {}, cwd = root): Promise<RunningServer> {
   const stateDir = await mkdtemp(join(tmpdir(), 'gatehouse-e2e-'));
   let output = '';
   const child: ChildProcess = spawn('npm', ['start'], {
-    cwd: root,
+    cwd,
     env: { ...process.env, PORT: String(port), GATEHOUSE_STATE_DIR: stateDir, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -6,6 +6,8 @@
 
 import type { JWK } from 'jose';
 import { CLIENT_ASSERTION_ALGS } from '../settings';
+import { fromBase64 } from './encoding';
+import { canonicalIp } from './x509';
 
 /** A hashed client or resource secret: base64(SHA-256) or base64(SHA-512) of the secret. */
 export interface SecretRecord {
@@ -50,10 +52,38 @@ export interface ClientRecord {
   jwksUri?: string;
   /** When true, the client's token requests must carry a DPoP proof (RFC 9449 §5; docs/dpop.md). Absent: false. */
   requireDPoP?: boolean;
+  /**
+   * For `tls_client_auth` (RFC 8705 §2.1.2), exactly one of these five: the certificate's subject
+   * DN as RFC 4514 prints it, or one subject alternative name it must hold (docs/mtls.md).
+   */
+  tlsClientAuthSubjectDn?: string;
+  tlsClientAuthSanDns?: string;
+  tlsClientAuthSanUri?: string;
+  /** Kept in canonical form (dotted decimal, or RFC 5952 for IPv6). */
+  tlsClientAuthSanIp?: string;
+  tlsClientAuthSanEmail?: string;
+  /**
+   * For `self_signed_tls_client_auth` (RFC 8705 §2.2): the `x5t#S256` thumbprints (base64url
+   * SHA-256 of the DER) of the certificates the client may present; the first certificate of each
+   * `jwks` key's `x5c` counts too.
+   */
+  tlsClientCertificateThumbprints?: string[];
+  /**
+   * RFC 8705 §3.4 `tls_client_certificate_bound_access_tokens`: the client's tokens are bound to the
+   * certificate of its token request (`cnf.x5t#S256`), and a token request without one is refused.
+   * Absent: false, the RFC's default.
+   */
+  tlsClientCertificateBoundAccessTokens?: boolean;
 }
 
 /** The client authentication methods a client record may name (RFC 8414 §2; OpenID Connect Core §9). */
-export const CLIENT_AUTH_METHOD_NAMES = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export const CLIENT_AUTH_METHOD_NAMES = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+] as const;
 export type ClientAuthMethodName = (typeof CLIENT_AUTH_METHOD_NAMES)[number];
 
 /** The methods a client without `authMethods` may use: its secrets. */
@@ -221,7 +251,58 @@ export function parseClient(key: string, raw: string): ClientRecord {
     ...tokensNotBefore(key, o),
     ...authentication(key, o),
     ...(o.requireDPoP === undefined ? {} : { requireDPoP: bool(key, o, 'requireDPoP', false) }),
+    ...(o.tlsClientCertificateBoundAccessTokens === undefined
+      ? {}
+      : { tlsClientCertificateBoundAccessTokens: bool(key, o, 'tlsClientCertificateBoundAccessTokens', false) }),
   };
+}
+
+/** The registration fields of `tls_client_auth`, RFC 8705 §2.1.2's names in camel case. */
+export const TLS_SUBJECT_FIELDS = [
+  'tlsClientAuthSubjectDn',
+  'tlsClientAuthSanDns',
+  'tlsClientAuthSanUri',
+  'tlsClientAuthSanIp',
+  'tlsClientAuthSanEmail',
+] as const;
+export type TlsSubjectField = (typeof TLS_SUBJECT_FIELDS)[number];
+
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+
+/** The certificate fields of the two mutual-TLS methods (RFC 8705 §2.1.2, §2.2), checked against `authMethods`. */
+function certificateAuthentication(
+  key: string,
+  o: Obj,
+  methods: readonly ClientAuthMethodName[] | undefined,
+  keys: JWK[] | undefined,
+): Pick<ClientRecord, TlsSubjectField | 'tlsClientCertificateThumbprints'> {
+  const fields: Partial<Record<TlsSubjectField, string>> = {};
+  for (const field of TLS_SUBJECT_FIELDS) {
+    let value = str(key, o, field);
+    if (value === undefined) continue;
+    if (value.trim() === '') throw new RecordError(key, `"${field}" must be a non-empty string`);
+    if (field === 'tlsClientAuthSanIp') {
+      const ip = canonicalIp(value);
+      if (!ip) throw new RecordError(key, '"tlsClientAuthSanIp" must be an IPv4 address in dotted decimal or an IPv6 address');
+      value = ip;
+    }
+    fields[field] = value;
+  }
+  const named = Object.keys(fields);
+  // RFC 8705 §2.1.2: "A client MUST use exactly one of the below metadata parameters".
+  if (named.length > 1) throw new RecordError(key, `only one of ${TLS_SUBJECT_FIELDS.join(', ')} may be set; got ${named.join(', ')}`);
+  if (methods?.includes('tls_client_auth') && named.length === 0) {
+    throw new RecordError(key, `"authMethods" includes tls_client_auth, which needs one of ${TLS_SUBJECT_FIELDS.join(', ')}`);
+  }
+  const thumbprints = o.tlsClientCertificateThumbprints;
+  if (thumbprints !== undefined && (!Array.isArray(thumbprints) || !thumbprints.every((t) => typeof t === 'string' && THUMBPRINT.test(t)))) {
+    throw new RecordError(key, '"tlsClientCertificateThumbprints" must be a list of x5t#S256 values (base64url SHA-256 of the DER, 43 characters)');
+  }
+  const x5cKeys = keys?.some((k) => Array.isArray(k.x5c)) ?? false;
+  if (methods?.includes('self_signed_tls_client_auth') && !(thumbprints as string[] | undefined)?.length && !x5cKeys) {
+    throw new RecordError(key, '"authMethods" includes self_signed_tls_client_auth, which needs "tlsClientCertificateThumbprints" or a "jwks" key with "x5c"');
+  }
+  return { ...fields, ...(thumbprints === undefined ? {} : { tlsClientCertificateThumbprints: thumbprints as string[] }) };
 }
 
 /** The members each key type needs (RFC 7518 §6.2.1, §6.3.1; RFC 8037 §2). */
@@ -241,14 +322,14 @@ const ASSERTION_CURVES = new Map([
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /** `authMethods`, `jwks` and `jwksUri`, checked together: a key method needs somewhere to find keys. */
-function authentication(key: string, o: Obj): Pick<ClientRecord, 'authMethods' | 'jwks' | 'jwksUri'> {
+function authentication(key: string, o: Obj): Partial<ClientRecord> {
   const fields = { ...authMethods(key, o), ...jwks(key, o), ...jwksUri(key, o) };
   // RFC 7591 §2: "The jwks_uri and jwks parameters MUST NOT both be present".
   if (fields.jwks && fields.jwksUri) throw new RecordError(key, '"jwks" and "jwksUri" must not both be present');
   if (fields.authMethods?.includes('private_key_jwt') && !fields.jwks && !fields.jwksUri) {
     throw new RecordError(key, '"authMethods" includes private_key_jwt, which needs "jwks" or "jwksUri"');
   }
-  return fields;
+  return { ...fields, ...certificateAuthentication(key, o, fields.authMethods, fields.jwks?.keys) };
 }
 
 function authMethods(key: string, o: Obj): { authMethods?: ClientAuthMethodName[] } {
@@ -297,6 +378,10 @@ function jwks(key: string, o: Obj): { jwks?: { keys: JWK[] } } {
       throw new RecordError(key, `"${field}.alg" must be one of ${CLIENT_ASSERTION_ALGS.join(', ')}`);
     }
     if (k.use !== undefined && k.use !== 'sig') throw new RecordError(key, `"${field}.use" must be "sig"`);
+    // RFC 7517 §4.7: base64 (not base64url) DER certificates, the key's own first.
+    if (k.x5c !== undefined && (!Array.isArray(k.x5c) || k.x5c.length === 0 || !k.x5c.every((c) => typeof c === 'string' && fromBase64(c) !== undefined && c !== ''))) {
+      throw new RecordError(key, `"${field}.x5c" must be a non-empty list of base64 DER certificates`);
+    }
   });
   return { jwks: { keys: keys as JWK[] } };
 }

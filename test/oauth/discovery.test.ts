@@ -8,7 +8,7 @@ const EXPECTED = {
   jwks_uri: `${ORIGIN}/.well-known/openid-configuration/jwks`,
   grant_types_supported: ['client_credentials'],
   scopes_supported: ['api1'],
-  token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+  token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'],
   token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
   dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'RS256', 'PS256'],
   response_types_supported: [],
@@ -93,7 +93,7 @@ describe('discovery: introspection and revocation (RFC 8414 §2)', () => {
       const res = await call(path);
       expect(res.status).toBe(200);
       const metadata = (await res.json()) as Record<string, unknown>;
-      const methods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+      const methods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'];
       // RFC 8414 §2: required with private_key_jwt; asymmetric only, never "none".
       const algs = ['RS256', 'PS256', 'ES256', 'EdDSA'];
       expect(metadata).toMatchObject({

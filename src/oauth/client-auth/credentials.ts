@@ -12,8 +12,14 @@ export interface AssertionCredentials {
   assertion: string;
 }
 
+/** A client id, proved by the TLS connection's client certificate (RFC 8705 §2), which is read later. */
+export interface CertificateCredentials {
+  clientId: string;
+  certificate: true;
+}
+
 /** What a client authentication method found in a request. */
-export type ClientCredentials = SecretCredentials | AssertionCredentials;
+export type ClientCredentials = SecretCredentials | AssertionCredentials | CertificateCredentials;
 
 /**
  * A way for a client to authenticate at the token endpoint (RFC 6749 §2.3). Each method is one
@@ -28,6 +34,12 @@ export interface ClientAuthMethod {
   credentials(request: Request, form: ReadonlyMap<string, string>): ClientCredentials;
   /** Whether failures must be answered with a `WWW-Authenticate` challenge (RFC 6749 §5.2). */
   readonly challenges: boolean;
+  /**
+   * The credential is the connection's client certificate (RFC 8705 §2): the method counts only
+   * when the request carries no other method's credentials, since a client may present a
+   * certificate to bind its tokens (§3) while authenticating otherwise.
+   */
+  readonly viaCertificate?: boolean;
   /** JWS algorithms accepted for a method that signs (RFC 8414 §2 `token_endpoint_auth_signing_alg_values_supported`). */
   readonly signingAlgs?: readonly string[];
 }

@@ -9,21 +9,23 @@ import { privateKeyJwt, verifyClientAssertion } from './private-key-jwt';
 import { callerAddress, withFailureLimits } from './rate-limit';
 import { BASIC_CHALLENGE, secretBasic } from './secret-basic';
 import { secretPost } from './secret-post';
+import { selfSignedTlsClientAuth, tlsClientAuth, verifyClientCertificate } from './tls-client-auth';
 
 /** Every client authentication method the OAuth endpoints accept, in discovery order. */
-export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [secretBasic, secretPost, privateKeyJwt];
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [secretBasic, secretPost, privateKeyJwt, tlsClientAuth, selfSignedTlsClientAuth];
 
 // Hashed when the client is unknown, so that an unknown id costs the same as a wrong secret.
 export const DUMMY_SECRETS = { secrets: [{ hash: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }] };
 
 export interface AuthenticatedClient {
   client: ClientRecord;
-  method: ClientAuthMethodName;
+  method: PresentedCredentials['method'];
 }
 
 /** The credentials a request presents, and how. */
 export type PresentedCredentials = ClientCredentials & {
-  method: ClientAuthMethodName;
+  /** The method, or `client_certificate` for the two of RFC 8705 §2, told apart by the client's registration. */
+  method: ClientAuthMethodName | 'client_certificate';
   /** Builds the `invalid_client` error for a failure, logging the detailed reason. */
   fail(reason: string): OAuthError;
 };
@@ -34,15 +36,17 @@ export type PresentedCredentials = ClientCredentials & {
  * Authorization header (§5.2). `endpoint` names the endpoint in log lines.
  */
 export function readCredentials(request: Request, form: ReadonlyMap<string, string>, endpoint: string): PresentedCredentials {
-  const used = CLIENT_AUTH_METHODS.filter((m) => m.present(request, form));
+  const used = CLIENT_AUTH_METHODS.filter((m) => !m.viaCertificate && m.present(request, form));
   if (used.length > 1) throw new OAuthError('invalid_request', 'use exactly one client authentication method');
-  const method = used[0];
+  // RFC 8705 §2: only `client_id`, with a certificate on the connection; a certificate beside other
+  // credentials is there to bind the token (§3).
+  const method = used[0] ?? CLIENT_AUTH_METHODS.find((m) => m.viaCertificate && m.present(request, form));
   const withHeader = request.headers.has('Authorization');
   const fail = (reason: string, clientId?: string) => {
     log('warn', 'client_auth_failed', {
       endpoint,
       client_id: clientId?.slice(0, 100),
-      method: method?.name,
+      method: method?.viaCertificate ? 'client_certificate' : method?.name,
       ip: callerAddress(request),
       reason,
     });
@@ -57,13 +61,13 @@ export function readCredentials(request: Request, form: ReadonlyMap<string, stri
   if (bodyId !== undefined && bodyId !== credentials.clientId) {
     throw new OAuthError('invalid_request', 'client_id in the body differs from the authenticated client');
   }
-  return { ...credentials, method: method.name, fail: (reason) => fail(reason, credentials.clientId) };
+  return { ...credentials, method: method.viaCertificate ? 'client_certificate' : method.name, fail: (reason) => fail(reason, credentials.clientId) };
 }
 
 /** Checks a presented secret against the client store; every failure is the same `invalid_client`. */
 async function verifySecret(presented: PresentedCredentials & SecretCredentials, clients: ClientStore): Promise<ClientRecord> {
   const client = await clients.find(presented.clientId);
-  const allowed = client !== null && authMethodsOf(client).includes(presented.method);
+  const allowed = client !== null && (authMethodsOf(client) as readonly string[]).includes(presented.method);
   // A client not allowed this method is hashed against the dummy: the same cost, and never a match.
   const matches = await verifyClientSecret(client && allowed ? client : DUMMY_SECRETS, presented.secret);
   if (!client) throw presented.fail('unknown client');
@@ -79,6 +83,7 @@ async function verifySecret(presented: PresentedCredentials & SecretCredentials,
  */
 export function verifyPresentedClient(presented: PresentedCredentials, request: Request, env: Bindings, services: Services): Promise<ClientRecord> {
   if ('assertion' in presented) return verifyClientAssertion(presented, { request, env, services });
+  if ('certificate' in presented) return verifyClientCertificate(presented, request, services);
   return verifySecret(presented, services.clients);
 }
 

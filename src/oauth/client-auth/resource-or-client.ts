@@ -24,7 +24,8 @@ export async function authenticateResourceOrClient(
 ): Promise<Caller> {
   const presented = readCredentials(request, form, 'introspection');
   return withFailureLimits(env, services.config, request, presented.clientId, async (): Promise<Caller> => {
-    if ('assertion' in presented) {
+    // API resources have secrets only: an assertion or a certificate authenticates a client.
+    if ('assertion' in presented || 'certificate' in presented) {
       const client = await verifyPresentedClient(presented, request, env, services);
       return { kind: 'client', clientId: client.clientId };
     }
@@ -33,7 +34,7 @@ export async function authenticateResourceOrClient(
       services.clients.find(presented.clientId),
     ]);
     const resource = catalog.resources.get(presented.clientId);
-    const clientAllowed = client !== null && authMethodsOf(client).includes(presented.method);
+    const clientAllowed = client !== null && (authMethodsOf(client) as readonly string[]).includes(presented.method);
     const [resourceMatches, clientMatches] = await Promise.all([
       verifyClientSecret(resource?.secrets.length ? resource : DUMMY_SECRETS, presented.secret),
       // A client not allowed this method is hashed against the dummy: the same cost, and never a match.

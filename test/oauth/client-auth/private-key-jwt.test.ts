@@ -200,7 +200,7 @@ describe('client records for private_key_jwt', () => {
 
   it('names the field of every malformed one', () => {
     const rsa = { kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'r' };
-    expect(problem({ authMethods: [] })).toBe('"authMethods" must be a non-empty list of distinct methods among client_secret_basic, client_secret_post, private_key_jwt');
+    expect(problem({ authMethods: [] })).toBe('"authMethods" must be a non-empty list of distinct methods among client_secret_basic, client_secret_post, private_key_jwt, tls_client_auth, self_signed_tls_client_auth');
     expect(problem({ authMethods: ['client_secret_jwt'] })).toMatch(/^"authMethods" must be/);
     expect(problem({ authMethods: ['private_key_jwt', 'private_key_jwt'], jwks: { keys: [k1.jwk] } })).toMatch(/^"authMethods" must be/);
     expect(problem({ authMethods: ['private_key_jwt'] })).toBe('"authMethods" includes private_key_jwt, which needs "jwks" or "jwksUri"');

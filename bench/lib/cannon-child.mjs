@@ -6,11 +6,16 @@
 // carries its own client assertion (private_key_jwt, RFC 7523), since each jti is accepted once:
 // `count` assertions are signed before the warm-up, and each request's body is `body` followed by
 // `&client_assertion=` and the next one, in order across the warm-up and the measured run.
-import { randomUUID } from 'node:crypto';
+//
+// With `dpop: { privateJwk, publicJwk, alg, htm, htu, accessToken?, count }`, every request carries
+// its own DPoP proof (RFC 9449 §4.2) in a `DPoP` header, for the same reason (a proof's jti is
+// accepted once): `count` proofs for method `htm` and URL `htu`, with `ath` when `accessToken` is
+// given (a request to a protected resource, §7), signed before the warm-up.
+import { createHash, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { importJWK, SignJWT } from 'jose';
 
-const { warmupSeconds = 1, clientAssertion, ...options } = JSON.parse(process.argv[2]);
+const { warmupSeconds = 1, clientAssertion, dpop, ...options } = JSON.parse(process.argv[2]);
 
 /** Signs `count` assertions, each with its own jti, valid for 240 s; returns the request bodies. */
 async function assertionBodies({ privateJwk, alg, kid, clientId, audience, body, count }) {
@@ -32,19 +37,48 @@ async function assertionBodies({ privateJwk, alg, kid, clientId, audience, body,
   return bodies;
 }
 
+/**
+ * Signs `count` DPoP proofs (RFC 9449 §4.2: typ dpop+jwt, the public key in `jwk`, htm, htu, iat
+ * and a unique jti; `ath` = base64url SHA-256 of the access token when one is given).
+ */
+async function dpopProofs({ privateJwk, publicJwk, alg, htm, htu, accessToken, count }) {
+  const key = await importJWK(privateJwk, alg);
+  const ath = accessToken === undefined ? undefined : createHash('sha256').update(accessToken).digest('base64url');
+  const proofs = new Array(count);
+  for (let i = 0; i < count; i++) {
+    proofs[i] = await new SignJWT({ htm, htu, ...(ath && { ath }) })
+      .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk: publicJwk })
+      .setIssuedAt()
+      .setJti(randomUUID())
+      .sign(key);
+  }
+  return proofs;
+}
+
 let assertionsUsed = 0;
-if (clientAssertion) {
-  const bodies = await assertionBodies(clientAssertion);
+let proofsUsed = 0;
+const bodies = clientAssertion ? await assertionBodies(clientAssertion) : undefined;
+const proofs = dpop ? await dpopProofs(dpop) : undefined;
+if (bodies || proofs) {
+  const runOut = (what) => {
+    process.stderr.write(`${what}: all pre-signed ones used; raise count (a jti used again is refused)\n`);
+    process.exit(1);
+  };
   // autocannon builds a request's bytes through setupRequest (synchronous) just before sending
-  // it, and once more per connection when it starts; a body is never handed out twice.
+  // it, and once more per connection when it starts; a body or proof is never handed out twice.
   options.requests = [
     {
       setupRequest(request) {
-        if (assertionsUsed >= bodies.length) {
-          process.stderr.write(`clientAssertion: all ${bodies.length} pre-signed assertions used; raise count (a jti used again is refused)\n`);
-          process.exit(1);
+        const next = { ...request };
+        if (bodies) {
+          if (assertionsUsed >= bodies.length) runOut('clientAssertion');
+          next.body = bodies[assertionsUsed++];
         }
-        return { ...request, body: bodies[assertionsUsed++] };
+        if (proofs) {
+          if (proofsUsed >= proofs.length) runOut('dpop');
+          next.headers = { ...request.headers, dpop: proofs[proofsUsed++] };
+        }
+        return next;
       },
     },
   ];
@@ -99,5 +133,6 @@ process.stdout.write(
     resets: result.resets ?? 0,
     // Assertions handed out over the warm-up and the measured run, of those signed.
     ...(clientAssertion && { assertions: { used: assertionsUsed, signed: clientAssertion.count } }),
+    ...(dpop && { proofs: { used: proofsUsed, signed: dpop.count } }),
   }),
 );

@@ -1,42 +1,15 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshClone, setDevVar } from './helpers/clone';
 import { startServer, type RunningServer } from './helpers/server';
 
 const PORT = 18620;
-const root = join(import.meta.dirname, '..', '..');
 
 let clone: string;
 let server: RunningServer;
-
-/**
- * A fresh checkout of the project (its tracked and new files, sharing node_modules), so that its
- * .dev.vars is this test's own and the developer's is left alone.
- */
-async function freshClone(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-clone-'));
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
-    .split('\0')
-    .filter(Boolean);
-  for (const file of files) {
-    await mkdir(dirname(join(dir, file)), { recursive: true });
-    await copyFile(join(root, file), join(dir, file)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error; // deleted in the working tree, not yet in git
-    });
-  }
-  await symlink(join(root, 'node_modules'), join(dir, 'node_modules'));
-  return dir;
-}
-
-/** Sets one line of the clone's .dev.vars, keeping the others (KEY_ENCRYPTION_KEY among them). */
-async function setDevVar(name: string, value: string): Promise<void> {
-  const file = join(clone, '.dev.vars');
-  const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((l) => l && !l.startsWith(`${name}=`));
-  await writeFile(file, [...lines, `${name}=${value}`, ''].join('\n'));
-}
 
 /** Runs the clone's CLI on the running server's local state. */
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -91,8 +64,8 @@ beforeAll(async () => {
   clone = await freshClone();
   // As a user of a fresh clone would: the setting in .dev.vars, then `npm start`. A short store
   // cache only makes the test's waits for the running server shorter.
-  await setDevVar('TOKEN_SIGNING_ALG', 'ES256');
-  await setDevVar('STORE_CACHE_SECONDS', '3');
+  await setDevVar(clone, 'TOKEN_SIGNING_ALG', 'ES256');
+  await setDevVar(clone, 'STORE_CACHE_SECONDS', '3');
   server = await startServer(PORT, {}, clone);
 }, 120_000);
 
@@ -114,7 +87,7 @@ describe('TOKEN_SIGNING_ALG decides the signing key, against npm start of a fres
 
   it('on an existing ring, a changed setting gives the next key its algorithm; seed --new-key switches at once', { timeout: 180_000 }, async () => {
     const es256Token = await token();
-    await setDevVar('TOKEN_SIGNING_ALG', 'EdDSA');
+    await setDevVar(clone, 'TOKEN_SIGNING_ALG', 'EdDSA');
 
     // Seeding again keeps the signing key and says how to switch.
     const seeded = await cli(['seed']);

@@ -1,7 +1,9 @@
 import { env } from 'cloudflare:workers';
+import fc from 'fast-check';
+import { base64url, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DPOP_NONCE_SLOT_SECONDS } from '../../src/settings';
-import { dpopKey, dpopProof, type DpopKey } from '../helpers/dpop';
+import { dpopKey, dpopProof, rawJws, type DpopKey } from '../helpers/dpop';
 import { basic, call, claimsOf, clientRecord, formPost, ORIGIN, put, SECRET, seedArticle, seedResourceSecret, tokenRequest } from '../helpers/fixtures';
 import { callWith, newProbe, originSaw } from '../helpers/gateway';
 
@@ -156,5 +158,78 @@ describe('a DPoP-bound token presented as a bearer token (RFC 9449 §7.2)', () =
     await seedResourceSecret();
     const introspected = await formPost('/connect/introspect', { token }, { Authorization: basic('api1', SECRET) });
     expect(await introspected.json()).toMatchObject({ active: true, cnf: { jkt: key.jkt } });
+  });
+});
+
+describe('POST /connect/token with DPoP: random proofs, property', () => {
+  it('of a valid proof and its random mutations, only the valid one gets a DPoP token', async () => {
+    const other = await dpopKey();
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const privateJwk = await exportJWK(key.privateKey);
+    const now = () => Math.floor(Date.now() / 1000);
+    type Mutation =
+      | { kind: 'claims'; claims: Record<string, unknown> }
+      | { kind: 'header'; header: Record<string, unknown> }
+      | { kind: 'raw'; alg: string }
+      | { kind: 'signature'; byte: number; bit: number }
+      | { kind: 'signer'; which: 'other' | 'unrelated' };
+    // Each mutation breaks one thing RFC 9449 §4.3 checks: the form, typ, alg, jwk, signature,
+    // htm, htu, iat or jti.
+    const mutation: fc.Arbitrary<Mutation | undefined> = fc.option(
+      fc.oneof(
+        fc.record({
+          kind: fc.constant('claims' as const),
+          claims: fc.oneof(
+            fc.record({ htm: fc.constantFrom('GET', 'post', 'PUT', undefined, 1) }),
+            fc.record({ htu: fc.oneof(fc.constantFrom(`${ORIGIN}/connect/token/`, `${ORIGIN}/connect/revocation`, 'https://evil.example/connect/token', 'not a url', undefined), fc.webUrl()) }),
+            fc.record({ iat: fc.oneof(fc.integer({ min: 301, max: 1e8 }).map((age) => now() - age), fc.integer({ min: 61, max: 1e8 }).map((ahead) => now() + ahead), fc.constantFrom(undefined, 'now', null)) }),
+            fc.record({ jti: fc.oneof(fc.constantFrom('', undefined, 7, null), fc.string({ minLength: 201, maxLength: 300 })) }),
+          ),
+        }),
+        fc.record({
+          kind: fc.constant('header' as const),
+          header: fc.oneof(
+            fc.record({ typ: fc.constantFrom('JWT', 'at+jwt', 'dpop', undefined) }),
+            fc.record({ jwk: fc.constantFrom(undefined, privateJwk, { kty: 'oct', k: 'c2VjcmV0' }, other.publicJwk, 'jwk') }),
+          ),
+        }),
+        fc.record({ kind: fc.constant('raw' as const), alg: fc.constantFrom('none', 'HS256', 'ES256', 'ES384') }),
+        fc.record({ kind: fc.constant('signature' as const), byte: fc.nat({ max: 63 }), bit: fc.nat({ max: 7 }) }),
+        fc.record({ kind: fc.constant('signer' as const), which: fc.constantFrom('other' as const, 'unrelated' as const) }),
+      ),
+      { freq: 4, nil: undefined },
+    );
+    const proofFor = async (m: Mutation | undefined): Promise<string> => {
+      if (m?.kind === 'claims') return dpopProof(key, TOKEN_REQUEST, m.claims);
+      if (m?.kind === 'header') return dpopProof(key, TOKEN_REQUEST, {}, m.header);
+      if (m?.kind === 'raw') {
+        return rawJws({ typ: 'dpop+jwt', alg: m.alg, jwk: key.publicJwk }, { ...TOKEN_REQUEST, jti: crypto.randomUUID(), iat: now() }, m.alg === 'none' ? '' : 'c2ln');
+      }
+      if (m?.kind === 'signer') {
+        // Signed by a key other than the one in its jwk header.
+        const signer = m.which === 'other' ? other.privateKey : privateKey;
+        return new SignJWT({ ...TOKEN_REQUEST, jti: crypto.randomUUID(), iat: now() }).setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.publicJwk }).sign(signer);
+      }
+      const proof = await dpopProof(key, TOKEN_REQUEST);
+      if (m?.kind !== 'signature') return proof;
+      const [header, payload, signature] = proof.split('.');
+      const bytes = base64url.decode(signature!);
+      bytes[m.byte] = bytes[m.byte]! ^ (1 << m.bit);
+      return `${header}.${payload}.${base64url.encode(bytes)}`;
+    };
+    await fc.assert(
+      fc.asyncProperty(mutation, async (m) => {
+        const res = await tokenRequest(ARTICLE, { DPoP: await proofFor(m) });
+        const body = (await res.json()) as { token_type?: string; access_token?: string; error?: string };
+        if (m === undefined) {
+          expect(res.status).toBe(200);
+          expect(body.token_type).toBe('DPoP');
+          expect(claimsOf(body.access_token!).cnf).toEqual({ jkt: key.jkt });
+        } else {
+          expect({ status: res.status, error: body.error }).toEqual({ status: 400, error: 'invalid_dpop_proof' });
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -10,9 +10,21 @@
  * (jose's SignJWT and jwtVerify, no claim checks), `mint`/`verifyown` (Gatehouse's own
  * mintAccessToken, and the one AccessTokenVerifier with every check the gateway makes, revocation
  * and the client's state included).
+ *
+ * The steps of a gateway request to `/api/resource`, each alone, so that each has a name and a cost:
+ * `gwmatch` (URL parse, canonical path, route lookup), `gwverify` (the verifier under the route's
+ * policy, with its cache key: cached unless GATEWAY_TOKEN_CACHE_SIZE=0), `gwassert` (the origin
+ * assertion), `signassert` (its signature alone: Web Crypto on prepared bytes with the assertion
+ * key), `gwheaders` (the origin's request headers), `gwfetch` (the call to the origin and its body);
+ * and parts of the assertion: `randomid` (its `jti`), `signer` (the assertion key's lookup).
+ * `a+b` runs a and then b in each call: whether a step costs more beside a fetch than alone.
  */
 import { base64url, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import { randomId } from '../src/core/encoding';
 import { publicKeyOf } from '../src/core/key-ring';
+import { originRequestHeaders } from '../src/gateway/headers';
+import { originAssertion } from '../src/gateway/origin-assertion';
+import { canonicalPath } from '../src/gateway/path';
 import type { ClientRecord } from '../src/core/records';
 import { mintAccessToken } from '../src/core/tokens';
 import worker from '../src/index';
@@ -59,17 +71,42 @@ async function layer(what: string, n: number, env: Bindings): Promise<void> {
   const signatureBytes = base64url.decode(signature);
   const params = WEB_CRYPTO[alg!]!;
   const issuer = 'http://127.0.0.1:8787';
+  const { gateway } = services.config;
+  const { route } = gateway.routes.match('/api/resource')!;
+  const policy = { issuers: route.issuers, audience: route.audience, clockSkewSeconds: gateway.clockSkewSeconds, types: gateway.tokenTypes, presentedAs: 'Bearer' as const, cacheKey: route.prefix };
+  const assertionSigner = await services.keyRing.signer(now, 'assertion');
+  const caller = { issuer, clientId: 'client', subject: 'client', scopes: ['api1'], jti: 'jti' };
+  const incoming = new Request(`${issuer}/api/resource`, { headers: { Authorization: `Bearer ${token}` } });
+  const fetchOrigin = async (headers: HeadersInit) => void (await (await fetch(`${route.origin}/api/resource`, { headers })).arrayBuffer());
+  const steps: Record<string, () => unknown> = {
+    signraw: () => crypto.subtle.sign(params, signer.key, signingInput),
+    signjose: () => new SignJWT({ client_id: 'client', scope: 'api1' }).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'at+jwt' }).sign(signer.key),
+    mint: () => mintAccessToken({ issuer, client: CLIENT, scopes: ['api1'], audiences: ['api1'], scopeFormat: 'string', signer, now }),
+    verifyraw: () => crypto.subtle.verify(params, publicKey, signatureBytes, signingInput),
+    verifyjose: () => jwtVerify(token, publicKey),
+    verifyown: () => services.verifier.verify(token, issuer, { issuers: ['self'], audience: 'api1', clockSkewSeconds: 60, types: ['at+jwt'] }),
+    gwmatch: () => gateway.routes.match(canonicalPath(new URL(`${issuer}/api/resource`).pathname)),
+    gwverify: () => services.verifier.verify(token, issuer, policy),
+    gwassert: () => originAssertion(services, { caller, issuer, audience: route.assertionAudience, method: 'GET', url: `${route.origin}/api/resource`, search: '' }),
+    signassert: () => crypto.subtle.sign(WEB_CRYPTO[assertionSigner.alg]!, assertionSigner.key, signingInput),
+    gwheaders: () => originRequestHeaders(incoming.headers, route.forwardAuthorization).set('Gatehouse-Assertion', token),
+    gwfetch: () => fetchOrigin({ 'X-Forwarded-Host': '127.0.0.1:8787' }),
+    randomid: () => randomId(16),
+    signer: () => services.keyRing.signer(Math.floor(Date.now() / 1000), 'assertion'),
+  };
+  // `a+b`: the steps a and b one after the other in each call, to see whether they cost more together.
+  const chosen = what.split('+').map((w) => steps[w]!);
   for (let i = 0; i < n; i++) {
-    if (what === 'signraw') await crypto.subtle.sign(params, signer.key, signingInput);
-    else if (what === 'signjose') await new SignJWT({ client_id: 'client', scope: 'api1' }).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'at+jwt' }).sign(signer.key);
-    else if (what === 'mint') await mintAccessToken({ issuer, client: CLIENT, scopes: ['api1'], audiences: ['api1'], scopeFormat: 'string', signer, now });
-    else if (what === 'verifyraw') await crypto.subtle.verify(params, publicKey, signatureBytes, signingInput);
-    else if (what === 'verifyjose') await jwtVerify(token, publicKey);
-    else if (what === 'verifyown') await services.verifier.verify(token, issuer, { issuers: ['self'], audience: 'api1', clockSkewSeconds: 60, types: ['at+jwt'] });
+    for (const step of chosen) await step();
   }
 }
 
-const LAYERS = new Set(['signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown']);
+/** Whether `what` names layers of {@link layer}, alone or joined by `+`. */
+function isLayer(what: string): boolean {
+  return what.split('+').every((w) => LAYERS.has(w));
+}
+
+const LAYERS = new Set(['signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown', 'gwmatch', 'gwverify', 'gwassert', 'gwheaders', 'gwfetch', 'signassert', 'randomid', 'signer']);
 
 function request(what: string): Request {
   const base = 'http://127.0.0.1:8787';
@@ -87,11 +124,11 @@ export default {
     const n = Number(url.searchParams.get('n') ?? '1');
     const what = url.searchParams.get('what') ?? 'healthz';
     let failed = 0;
-    if ((what === 'gateway' || LAYERS.has(what)) && !bearer) {
+    if ((what === 'gateway' || isLayer(what)) && !bearer) {
       const res = await worker.fetch(request('token'), env, ctx);
       bearer = ((await res.json()) as { access_token: string }).access_token;
     }
-    if (LAYERS.has(what)) {
+    if (isLayer(what)) {
       await layer(what, n, env);
       return Response.json({ n, what, failed });
     }

@@ -1,5 +1,5 @@
-import { SignJWT } from 'jose';
 import type { Services } from '../services';
+import { signCompactJws } from '../core/compact-jws';
 import { randomId } from '../core/encoding';
 import { queryHash } from '../origin/verify-assertion';
 import type { Caller } from './context';
@@ -32,6 +32,7 @@ export const EMPTY_QUERY_HASH = '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU';
 export async function originAssertion(services: Pick<Services, 'config' | 'keyRing'>, input: AssertionInput): Promise<string> {
   const { config } = services;
   const { caller } = input;
+  const now = Math.floor(Date.now() / 1000);
   const claims = {
     iss: input.issuer,
     aud: input.audience,
@@ -45,13 +46,10 @@ export async function originAssertion(services: Pick<Services, 'config' | 'keyRi
     // htu leaves the query out (RFC 9449 §4.2); its hash binds it without copying it into the token.
     query_sha256: input.search === '' || input.search === '?' ? EMPTY_QUERY_HASH : await queryHash(input.search),
     jti: randomId(16),
+    iat: now,
+    exp: now + config.gateway.assertionLifetimeSeconds,
   };
-  const now = Math.floor(Date.now() / 1000);
   // The ring's ES256 companion of an RSA key (src/core/key-ring.ts): one signature per request.
   const signer = await services.keyRing.signer(now, 'assertion');
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: ASSERTION_TYPE })
-    .setIssuedAt(now)
-    .setExpirationTime(now + config.gateway.assertionLifetimeSeconds)
-    .sign(signer.key);
+  return signCompactJws(signer, ASSERTION_TYPE, claims);
 }

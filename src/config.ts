@@ -39,6 +39,11 @@ export interface Config {
   logLevel: LogLevel;
   /** Whether the token endpoint requires DPoP proofs to carry a server nonce (RFC 9449 §8). */
   dpopNonces: boolean;
+  /**
+   * The origin of the hostname where clients reach the endpoints with their certificates, for
+   * `mtls_endpoint_aliases` (RFC 8705 §5); undefined, the issuer's own endpoints serve both.
+   */
+  mtlsEndpointOrigin: string | undefined;
 }
 
 function oneOf<T extends string>(setting: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -97,24 +102,38 @@ function keyRotation(env: Bindings, alg: SigningAlg, storeCacheSeconds: number, 
   return { interval, propagation, retention, alg };
 }
 
-function issuer(value: string | undefined): string | undefined {
+/** An https origin (http for loopback), such as ISSUER; `setting` names it in errors. */
+function origin(setting: string, value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError('ISSUER', `must be an absolute https URL; got "${value}"`);
+    throw new ConfigError(setting, `must be an absolute https URL; got "${value}"`);
   }
   // RFC 8414 §2: https, no query or fragment. http is tolerated for loopback development only.
   const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new ConfigError('ISSUER', `must use https (http only for localhost); got "${value}"`);
+    throw new ConfigError(setting, `must use https (http only for localhost); got "${value}"`);
   }
-  if (url.search || url.hash) throw new ConfigError('ISSUER', `must not have a query or fragment; got "${value}"`);
+  if (url.search || url.hash) throw new ConfigError(setting, `must not have a query or fragment; got "${value}"`);
   // The endpoints are served at the Worker's root, so the issuer is an origin (RFC 8414 §3 would
   // otherwise put the well-known names under the issuer's path).
-  if (url.pathname !== '/') throw new ConfigError('ISSUER', `must be an origin without a path; got "${value}"`);
+  if (url.pathname !== '/') throw new ConfigError(setting, `must be an origin without a path; got "${value}"`);
   return url.origin;
+}
+
+/**
+ * MTLS_ENDPOINT_ORIGIN: another hostname of this Worker, with client certificates on (docs/mtls.md).
+ * Without ISSUER, the issuer is each request's origin, so tokens issued there would carry another
+ * `iss` than those issued on the main hostname: a fixed ISSUER is required.
+ */
+function mtlsEndpointOrigin(env: Bindings, issuerOrigin: string | undefined): string | undefined {
+  const value = origin('MTLS_ENDPOINT_ORIGIN', env.MTLS_ENDPOINT_ORIGIN);
+  if (value !== undefined && issuerOrigin === undefined) {
+    throw new ConfigError('MTLS_ENDPOINT_ORIGIN', 'needs ISSUER: tokens issued on the mTLS hostname must carry the same iss as the others');
+  }
+  return value;
 }
 
 /** Validates the bindings and returns the typed configuration; throws {@link ConfigError}. */
@@ -122,8 +141,9 @@ export function loadConfig(env: Bindings): Config {
   const signingAlg = oneOf('TOKEN_SIGNING_ALG', env.TOKEN_SIGNING_ALG, SIGNING_ALGS, 'RS256');
   const storeCacheSeconds = seconds('STORE_CACHE_SECONDS', env.STORE_CACHE_SECONDS, 30);
   const gateway = loadGatewayConfig(env);
+  const issuer = origin('ISSUER', env.ISSUER);
   return {
-    issuer: issuer(env.ISSUER),
+    issuer,
     signingAlg,
     scopeClaimFormat: oneOf('SCOPE_CLAIM_FORMAT', env.SCOPE_CLAIM_FORMAT, ['string', 'array'] as const, 'string'),
     storeCacheMs: storeCacheSeconds * 1000,
@@ -134,6 +154,7 @@ export function loadConfig(env: Bindings): Config {
     clientAssertionMaxLifetimeSeconds: clientAssertionMaxLifetime(env),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL, ['info', 'warn', 'error'] as const, 'info'),
     dpopNonces: dpopNonces(env),
+    mtlsEndpointOrigin: mtlsEndpointOrigin(env, issuer),
   };
 }
 

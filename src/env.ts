@@ -55,6 +55,8 @@ export interface Bindings {
   CLIENT_ASSERTION_MAX_LIFETIME_SECONDS?: string;
   /** `true` to make the token endpoint require a server nonce in DPoP proofs (RFC 9449 §8; default false). */
   DPOP_NONCES?: string;
+  /** The origin of a hostname with client certificates on, for discovery's `mtls_endpoint_aliases` (RFC 8705 §5; default the issuer). */
+  MTLS_ENDPOINT_ORIGIN?: string;
   /** The `jti`s of client assertions already used, one object per client (src/core/assertion-replay.ts). */
   ASSERTION_REPLAY?: DurableObjectNamespace<import('./core/assertion-replay').AssertionReplayCache>;
   /** Counts failed client authentications per caller IP address (src/core/auth-limiter.ts). */

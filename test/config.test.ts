@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       clientAssertionMaxLifetimeSeconds: 300,
       logLevel: 'info',
       dpopNonces: false,
+      mtlsEndpointOrigin: undefined,
     });
   });
 
@@ -59,6 +60,7 @@ describe('loadConfig', () => {
         AUTH_FAILURE_WINDOW: '15m',
         LOG_LEVEL: 'warn',
         CLIENT_ASSERTION_MAX_LIFETIME_SECONDS: '60',
+        MTLS_ENDPOINT_ORIGIN: 'https://mtls.auth.example.com/',
       }),
     ).toEqual({
       issuer: 'https://auth.example.com',
@@ -71,6 +73,7 @@ describe('loadConfig', () => {
       clientAssertionMaxLifetimeSeconds: 60,
       logLevel: 'warn',
       dpopNonces: false,
+      mtlsEndpointOrigin: 'https://mtls.auth.example.com',
       gateway: expect.any(Object),
     });
   });
@@ -85,6 +88,15 @@ describe('loadConfig', () => {
     expect(problem({ ISSUER: 'http://auth.example.com' })).toBe('ISSUER must use https (http only for localhost); got "http://auth.example.com"');
     expect(problem({ ISSUER: 'https://auth.example.com/?x=1' })).toBe('ISSUER must not have a query or fragment; got "https://auth.example.com/?x=1"');
     expect(problem({ ISSUER: 'https://example.com/auth' })).toBe('ISSUER must be an origin without a path; got "https://example.com/auth"');
+    expect(problem({ ISSUER: 'https://auth.example.com', MTLS_ENDPOINT_ORIGIN: 'http://mtls.example.com' })).toBe(
+      'MTLS_ENDPOINT_ORIGIN must use https (http only for localhost); got "http://mtls.example.com"',
+    );
+    expect(problem({ ISSUER: 'https://auth.example.com', MTLS_ENDPOINT_ORIGIN: 'https://mtls.example.com/connect' })).toBe(
+      'MTLS_ENDPOINT_ORIGIN must be an origin without a path; got "https://mtls.example.com/connect"',
+    );
+    expect(problem({ MTLS_ENDPOINT_ORIGIN: 'https://mtls.example.com' })).toBe(
+      'MTLS_ENDPOINT_ORIGIN needs ISSUER: tokens issued on the mTLS hostname must carry the same iss as the others',
+    );
   });
 
   it('accepts http for loopback development', () => {

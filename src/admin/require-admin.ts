@@ -1,3 +1,4 @@
+import { presentedThumbprint } from '../core/client-certificate';
 import type { MiddlewareHandler } from 'hono';
 import type { AcceptedToken } from '../core/access-token-verifier';
 import { TokenRejected } from '../core/verify-token';
@@ -46,6 +47,7 @@ export function requireAdminToken(): MiddlewareHandler<AppEnv & { Variables: Adm
         clockSkewSeconds: config.gateway.clockSkewSeconds,
         types: ['at+jwt'],
         presentedAs: 'Bearer',
+        certificateThumbprint: await presentedThumbprint(c.req.raw),
       });
     } catch (error) {
       if (error instanceof TokenRejected) throw refuse('invalid_token', error.message);

@@ -30,6 +30,12 @@ export interface TokenPolicy {
   /** With `presentedAs: 'DPoP'`: the thumbprint of the key that signed the request's valid proof. */
   dpopJkt?: string;
   /**
+   * With `presentedAs`: the `x5t#S256` of the client certificate of the request's TLS connection
+   * (src/core/client-certificate.ts), absent when it presented none. A token bound to a certificate
+   * (`cnf.x5t#S256`) is accepted only with that certificate, whichever scheme presents it (RFC 8705 §3).
+   */
+  certificateThumbprint?: string;
+  /**
    * Names the policy in the verified-token cache; omitted, the signature is checked every time.
    * Two policies must not share a name (a gateway route uses its prefix).
    */
@@ -60,8 +66,26 @@ function boundToDpopKey(payload: JWTPayload): boolean {
   return typeof cnf === 'object' && cnf !== null && 'jkt' in cnf;
 }
 
-/** The checks of how the token was presented (RFC 9449 §7); outside the cache, so run every time. */
+/** The certificate thumbprint the token is bound to (RFC 8705 §3.1), if it is. */
+function boundCertificate(payload: JWTPayload): unknown {
+  const cnf = payload.cnf as Record<string, unknown> | undefined;
+  return typeof cnf === 'object' && cnf !== null ? cnf['x5t#S256'] : undefined;
+}
+
+/** The checks of how the token was presented (RFC 9449 §7, RFC 8705 §3); outside the cache, so run every time. */
 function checkPresentation(payload: JWTPayload, policy: TokenPolicy): void {
+  if (policy.presentedAs === undefined) return;
+  // RFC 8705 §3: the resource compares the certificate of the connection with the one the token
+  // was issued over; with none or another, whoever presents the token does not hold its key.
+  const certificate = boundCertificate(payload);
+  if (certificate !== undefined) {
+    if (policy.certificateThumbprint === undefined) {
+      throw new TokenRejected('bad_binding', 'the token is bound to a client certificate (cnf x5t#S256) and the request presented none');
+    }
+    if (certificate !== policy.certificateThumbprint) {
+      throw new TokenRejected('bad_binding', "the request's client certificate is not the one the token is bound to (cnf x5t#S256)");
+    }
+  }
   if (policy.presentedAs === 'Bearer' && boundToDpopKey(payload)) {
     throw new TokenRejected('bad_binding', 'the token is bound to a DPoP key and cannot be used as a bearer token');
   }

@@ -78,3 +78,14 @@ export function clientCertificate(request: Request): Promise<ClientCertificate |
 export function certificatePresented(request: Request): boolean {
   return (request.cf as { tlsClientAuth?: TlsClientAuth } | undefined)?.tlsClientAuth?.certPresented === '1';
 }
+
+/**
+ * The `x5t#S256` a certificate-bound token presented with this request must carry (RFC 8705 §3),
+ * for `TokenPolicy.certificateThumbprint`: undefined without a certificate (no digest then) or with
+ * a revoked one, which binds nothing.
+ */
+export async function presentedThumbprint(request: Request): Promise<string | undefined> {
+  if (!certificatePresented(request)) return undefined;
+  const certificate = await clientCertificate(request);
+  return certificate?.revoked ? undefined : certificate?.thumbprint;
+}

@@ -13,8 +13,17 @@ export interface MintRequest {
   signer: Signer;
   /** Epoch seconds. */
   now: number;
-  /** The key the token is bound to: its `cnf` claim (RFC 7800 §3.1; RFC 9449 §6.1 `jkt`). */
-  confirmation?: { jkt: string };
+  /** What the token is bound to: its `cnf` claim (RFC 7800 §3.1). */
+  confirmation?: Confirmation;
+}
+
+/**
+ * The `cnf` of a sender-constrained token: the DPoP key's thumbprint (RFC 9449 §6.1 `jkt`), the
+ * client certificate's (RFC 8705 §3.1 `x5t#S256`), or both.
+ */
+export interface Confirmation {
+  jkt?: string;
+  'x5t#S256'?: string;
 }
 
 export interface MintedToken {
@@ -26,7 +35,7 @@ export interface MintedToken {
 /**
  * Signs an access token in the RFC 9068 profile: header `typ: at+jwt` with `alg` and `kid`; claims
  * `iss`, `sub` and `client_id` (the client, §2.2 for a client acting for itself), `aud`, `scope`,
- * `iat`, `nbf`, `exp`, a random `jti`, `cnf` when the token is bound to a DPoP key, and the
+ * `iat`, `nbf`, `exp`, a random `jti`, `cnf` when the token is bound to a key or certificate, and the
  * client's own claims under its prefix.
  */
 export async function mintAccessToken(req: MintRequest): Promise<MintedToken> {

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AcceptedToken } from '../core/access-token-verifier';
+import { presentedThumbprint } from '../core/client-certificate';
 import { log } from '../core/log';
 import { TokenRejected } from '../core/verify-token';
 import { OAuthError } from '../errors';
@@ -17,6 +18,7 @@ import { scopesSatisfy } from './scopes';
  * called. A token sent as `Authorization: DPoP` comes with a proof of possession checked first
  * (RFC 9449 §7.1; 401 `invalid_dpop_proof`), and must be bound to the proof's key; a bound token
  * sent as Bearer is refused (§7.2), and a route with `dpop: "required"` refuses Bearer altogether.
+ * A token bound to a client certificate needs that certificate on the connection (RFC 8705 §3).
  * Challenges use the scheme the caller used; with no credentials, every scheme the route accepts.
  * The token is accepted by the one verifier (src/core/access-token-verifier.ts) under the route's
  * policy: its issuers, audience, the gateway's leeway and `typ` values; the route's scopes
@@ -71,6 +73,7 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
         types: config.gateway.tokenTypes,
         presentedAs: asDpop ? 'DPoP' : 'Bearer',
         dpopJkt,
+        certificateThumbprint: await presentedThumbprint(c.req.raw),
         // Audience, issuers and `typ` are route settings: a verification holds for its route only.
         cacheKey: route.prefix,
       });

@@ -20,6 +20,9 @@ async function metadata(c: Context<AppEnv>): Promise<Response> {
   const authMethods = CLIENT_AUTH_METHODS.map((m) => m.name);
   // RFC 8414 §2: required once a method that signs (private_key_jwt) is listed; never "none".
   const signingAlgs = [...new Set(CLIENT_AUTH_METHODS.flatMap((m) => m.signingAlgs ?? []))];
+  // RFC 8705 §5: where a client reaches the endpoints with its certificate. On Cloudflare one
+  // hostname serves both, unless the operator turned client certificates on for another one.
+  const mtls = config.mtlsEndpointOrigin ?? issuer;
   return c.json(
     {
       issuer,
@@ -37,6 +40,13 @@ async function metadata(c: Context<AppEnv>): Promise<Response> {
       revocation_endpoint_auth_signing_alg_values_supported: signingAlgs,
       // RFC 9449 §5.1: the algorithms the token endpoint accepts DPoP proofs signed with.
       dpop_signing_alg_values_supported: [...DPOP_PROOF_ALGS],
+      // RFC 8705 §3.3: tokens can be bound to the client certificate (per client, §3.4).
+      tls_client_certificate_bound_access_tokens: true,
+      mtls_endpoint_aliases: {
+        token_endpoint: `${mtls}${TOKEN_PATH}`,
+        introspection_endpoint: `${mtls}${INTROSPECTION_PATH}`,
+        revocation_endpoint: `${mtls}${REVOCATION_PATH}`,
+      },
       // RFC 8414 §2 makes this member REQUIRED; there is no authorization endpoint, so no response types.
       response_types_supported: [],
     },

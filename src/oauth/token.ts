@@ -4,6 +4,7 @@ import { servicesFor } from '../services';
 import { NO_STORE_HEADERS, OAuthError } from '../errors';
 import { echoed, readFormParameters } from '../http/form';
 import { authenticateClient } from './client-auth';
+import { certificateBinding } from './certificate-binding';
 import { dpopBinding } from './dpop';
 import { GRANTS } from './grants';
 import { issuerFor } from './issuer';
@@ -27,7 +28,10 @@ export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {
   }
 
   const now = Math.floor(Date.now() / 1000);
+  // The certificate first: it has no side effect, while a DPoP proof's jti is used up once checked.
+  const certificate = await certificateBinding(c.req.raw, client);
   const dpop = await dpopBinding(c.req.raw, client, services, now);
+  const confirmation = dpop.confirmation || certificate ? { ...dpop.confirmation, ...certificate } : undefined;
   const body = await grant.handle({
     env: c.env,
     config,
@@ -37,7 +41,7 @@ export const tokenRoutes = new Hono<AppEnv>().post(TOKEN_PATH, async (c) => {
     client,
     issuer: issuerFor(config, c.req.url),
     now,
-    confirmation: dpop.confirmation,
+    confirmation,
   });
   return c.json(body, 200, { ...NO_STORE_HEADERS, ...dpop.headers });
 });

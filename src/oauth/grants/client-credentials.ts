@@ -34,7 +34,7 @@ export const clientCredentials: Grant = {
       confirmation,
     });
     log('info', 'token_issued', { client_id: client.clientId, jti: minted.jti, kid: signer.kid, scope: scopes.join(' '), ...confirmation });
-    return { access_token: minted.token, token_type: confirmation ? 'DPoP' : 'Bearer', expires_in: minted.expiresIn, scope: scopes.join(' ') };
+    return { access_token: minted.token, token_type: confirmation?.jkt ? 'DPoP' : 'Bearer', expires_in: minted.expiresIn, scope: scopes.join(' ') };
   },
 };
 

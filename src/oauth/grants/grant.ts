@@ -1,4 +1,5 @@
 import type { Config } from '../../config';
+import type { Confirmation } from '../../core/tokens';
 import type { ClientRecord } from '../../core/records';
 import type { Bindings } from '../../env';
 import type { Services } from '../../services';
@@ -15,14 +16,14 @@ export interface GrantContext {
   issuer: string;
   /** Epoch seconds. */
   now: number;
-  /** The DPoP key the token is to be bound to (RFC 9449 §5); absent for a bearer token. */
-  confirmation?: { jkt: string };
+  /** What the token is to be bound to: a DPoP key (RFC 9449 §5), a client certificate (RFC 8705 §3); absent for a bearer token. */
+  confirmation?: Confirmation;
 }
 
 /** The successful token response (RFC 6749 §5.1). */
 export interface TokenResponse {
   access_token: string;
-  /** `DPoP` when the token is bound to the request's DPoP key (RFC 9449 §5). */
+  /** `DPoP` when the token is bound to the request's DPoP key (RFC 9449 §5); a certificate-bound token stays `Bearer` (RFC 8705 §3). */
   token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;

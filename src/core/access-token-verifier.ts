@@ -6,6 +6,7 @@ import type { KeyRingStore } from './key-ring';
 import type { RevocationStore } from './revocation';
 import { SELF_ISSUER } from '../settings';
 import { tokenScopes } from './token-scopes';
+import type { Confirmation } from './tokens';
 import type { TtlCache } from './ttl-cache';
 import { fromJoseError, TokenRejected, typeAccepted, verifyLocalToken } from './verify-token';
 
@@ -58,6 +59,21 @@ export interface AcceptedToken {
    */
   scopes: string[];
   jti: string | undefined;
+  /**
+   * What the token is bound to, as checked against the request (DPoP key `jkt`, client certificate
+   * `x5t#S256`); undefined for a bearer token. Other `cnf` members are left out: nothing checked them.
+   */
+  confirmation: Confirmation | undefined;
+}
+
+/** The `jkt` and `x5t#S256` members of the token's `cnf` (RFC 9449 §6.1, RFC 8705 §3.1), if any. */
+function confirmationOf(payload: JWTPayload): Confirmation | undefined {
+  const cnf = payload.cnf as Record<string, unknown> | undefined;
+  if (typeof cnf !== 'object' || cnf === null) return undefined;
+  const confirmation: Confirmation = {};
+  if (typeof cnf.jkt === 'string') confirmation.jkt = cnf.jkt;
+  if (typeof cnf['x5t#S256'] === 'string') confirmation['x5t#S256'] = cnf['x5t#S256'];
+  return Object.keys(confirmation).length > 0 ? confirmation : undefined;
 }
 
 /** Whether the token carries a DPoP key confirmation (RFC 9449 §6.1). */
@@ -161,6 +177,7 @@ export class AccessTokenVerifier {
       subject: typeof payload.sub === 'string' ? payload.sub : clientId,
       scopes,
       jti: typeof payload.jti === 'string' ? payload.jti : undefined,
+      confirmation: confirmationOf(payload),
     };
   }
 

@@ -1,3 +1,4 @@
+import type { Confirmation } from '../core/tokens';
 import type { Bindings } from '../env';
 import type { RouteMatch } from './route-table';
 
@@ -11,6 +12,8 @@ export interface Caller {
   scopes: string[];
   /** `jti` of the access token; tokens of other issuers may lack one. */
   jti: string | undefined;
+  /** The access token's binding, checked against the request (`cnf`: DPoP `jkt`, certificate `x5t#S256`); absent for a bearer token. */
+  confirmation?: Confirmation;
 }
 
 /** Hono environment of the gateway's middleware chain. */

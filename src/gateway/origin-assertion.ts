@@ -41,6 +41,8 @@ export async function originAssertion(services: Pick<Services, 'config' | 'keyRi
     scope: caller.scopes.join(' '),
     token_iss: caller.issuer,
     ...(caller.jti === undefined ? {} : { token_jti: caller.jti }),
+    // The token's binding, which the gateway checked: the origin may hold the caller to it too.
+    ...(caller.confirmation === undefined ? {} : { cnf: caller.confirmation }),
     htm: input.method,
     htu: input.url,
     // htu leaves the query out (RFC 9449 §4.2); its hash binds it without copying it into the token.

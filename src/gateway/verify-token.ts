@@ -100,6 +100,7 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
       subject: accepted.subject,
       scopes: accepted.scopes,
       jti: accepted.jti,
+      confirmation: accepted.confirmation,
     });
     return next();
   };

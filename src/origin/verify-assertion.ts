@@ -57,6 +57,12 @@ export interface OriginCaller {
   scopes: string[];
   /** `jti` of the caller's access token, when it had one. */
   tokenJti: string | undefined;
+  /**
+   * What the caller's access token is bound to, which the gateway checked the request against: the
+   * thumbprint of its DPoP key (`jkt`, RFC 9449 §6.1) or of its client certificate (`x5t#S256`,
+   * base64url SHA-256 of the DER, RFC 8705 §3.1). Undefined for a bearer token.
+   */
+  confirmation: { jkt?: string; 'x5t#S256'?: string } | undefined;
   /** Every claim of the assertion. */
   claims: Record<string, unknown>;
 }
@@ -124,6 +130,17 @@ export function memoryReplayCache(maxEntries = 100_000): ReplayCache {
   };
 }
 
+/** The `jkt` and `x5t#S256` of an assertion's `cnf`, when it has either. */
+function confirmationOf(cnf: unknown): OriginCaller['confirmation'] {
+  if (typeof cnf !== 'object' || cnf === null) return undefined;
+  const { jkt, 'x5t#S256': x5t } = cnf as Record<string, unknown>;
+  const confirmation = {
+    ...(typeof jkt === 'string' ? { jkt } : {}),
+    ...(typeof x5t === 'string' ? { 'x5t#S256': x5t } : {}),
+  };
+  return Object.keys(confirmation).length > 0 ? confirmation : undefined;
+}
+
 /**
  * A verifier for one origin. Keys are fetched once and cached (jose refetches on an unknown `kid`
  * at most every 30 s), so verifying costs one signature check and one hash.
@@ -188,6 +205,7 @@ export function createAssertionVerifier(options: AssertionVerifierOptions): (req
       subject: typeof claims.sub === 'string' ? claims.sub : clientId,
       scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [],
       tokenJti: typeof claims.token_jti === 'string' ? claims.token_jti : undefined,
+      confirmation: confirmationOf(claims.cnf),
       claims,
     };
   };

@@ -4,7 +4,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { accessTokenHash } from '../../src/core/dpop';
 import { app } from '../../src/index';
 import { dpopKey, dpopProof, rawJws, type DpopKey } from '../helpers/dpop';
-import { ORIGIN, SECRET, seedArticle, tokenRequest } from '../helpers/fixtures';
+import { claimsOf, ORIGIN, SECRET, seedArticle, tokenRequest } from '../helpers/fixtures';
 import { callWith, issuedToken, newProbe, originSaw } from '../helpers/gateway';
 
 const ALGS = 'ES256 EdDSA RS256 PS256';
@@ -73,6 +73,13 @@ describe('gateway: DPoP tokens (RFC 9449 §7.1)', () => {
     const res = await callDpop(token, path, [await proofFor(token, path)]);
     expect(res.status).toBe(200);
     expect(await originSaw(probe)).toBe(true);
+  });
+
+  it("tells the origin the token's binding: cnf.jkt in the assertion", async () => {
+    const token = await boundToken();
+    const res = await callDpop(token, '/api/echo', [await proofFor(token, '/api/echo')]);
+    const echo = (await res.json()) as { headers: Record<string, string> };
+    expect(claimsOf(echo.headers['gatehouse-assertion']!).cnf).toEqual({ jkt: key.jkt });
   });
 
   it('passes a valid proof on a route that requires DPoP', async () => {

@@ -1,9 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createLocalJWKSet, type JWK } from 'jose';
 import { app } from '../../src/index';
+import { createAssertionVerifier } from '../../src/origin/verify-assertion';
 import { client as clientCert, other, selfSigned } from '../fixtures/mtls/certificates';
 import { claimsOf, clientRecord, ORIGIN, put, SECRET, seedArticle } from '../helpers/fixtures';
-import { issuedToken, newProbe, originSaw } from '../helpers/gateway';
+import { issuedToken, newProbe, originSaw, type Echo } from '../helpers/gateway';
 import { callOverMtls, formOverMtls, NOT_PRESENTED, presented } from '../helpers/mtls';
 
 const METADATA = `${ORIGIN}/.well-known/oauth-protected-resource/api`;
@@ -121,6 +123,17 @@ describe('certificate-bound tokens at the gateway (RFC 8705 §3)', () => {
     const token = await issuedToken();
     expect((await gatewayCall(token, '/api/x', undefined)).status).toBe(200);
     expect((await gatewayCall(token, '/api/x', presented(other))).status).toBe(200);
+  });
+
+  it('shows the origin the binding: cnf in the assertion, confirmation from the shipped verifier', async () => {
+    const token = await boundToken();
+    const res = await gatewayCall(token, '/api/echo', presented(clientCert));
+    const echo = (await res.json()) as Echo;
+    expect(claimsOf(echo.headers['gatehouse-assertion']!).cnf).toEqual({ 'x5t#S256': clientCert.x5tS256 });
+    const jwks = (await (await app.request('/.well-known/openid-configuration/jwks', {}, env)).json()) as { keys: JWK[] };
+    const verify = createAssertionVerifier({ issuer: ORIGIN, audience: 'https://origin.test', keys: createLocalJWKSet(jwks) });
+    const caller = await verify(new Request(echo.url, { method: echo.method, headers: echo.headers }));
+    expect(caller.confirmation).toEqual({ 'x5t#S256': clientCert.x5tS256 });
   });
 });
 

@@ -62,6 +62,16 @@ describe('origin: verifying the gateway assertion', () => {
     const caller = await verify(await received('/api/weatherforecast?days=1'));
     expect(caller).toMatchObject({ tokenIssuer: ORIGIN, clientId: 'client', subject: 'client', scopes: ['api1'] });
     expect(caller.tokenJti).toMatch(/^[\w-]{22}$/);
+    // A bearer token binds nothing.
+    expect(caller.confirmation).toBeUndefined();
+  });
+
+  it("exposes the token's binding, cnf jkt and x5t#S256, leaving out members nobody checked", async () => {
+    const cnf = { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2', jwk: { kty: 'EC' } };
+    const caller = await verify(at(await signedAssertion(await assertionClaims({ cnf }))));
+    expect(caller.confirmation).toEqual({ jkt: cnf.jkt, 'x5t#S256': cnf['x5t#S256'] });
+    const unbound = await verify(at(await signedAssertion(await assertionClaims({ cnf: { jwk: { kty: 'EC' } } }))));
+    expect(unbound.confirmation).toBeUndefined();
   });
 
   it("accepts Node's IncomingMessage shape: a path for url, headers as a lower-case record", async () => {

@@ -21,6 +21,8 @@ const seeded = spawnSync(process.execPath, [join(root, 'bin', 'gatehouse.mjs'), 
   stdio: 'inherit',
 });
 if (seeded.status !== 0) process.exit(seeded.status ?? 1);
+// examples/seed.json holds an admin client for local runs only (docs/console.md).
+console.log(`admin console: http://127.0.0.1:${port}/admin/console (sign in with client id "console", secret "console-secret")`);
 
 // The checked-in local route (wrangler.toml [vars]) leads /weatherforecast to 127.0.0.1:8788.
 // On another port the same route is given for this run only, as GATEWAY_ROUTES_EXTRA, together with

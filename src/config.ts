@@ -14,6 +14,7 @@ import {
 } from './settings';
 import type { LogLevel } from './core/log';
 import { loadGatewayConfig, type GatewayConfig } from './gateway/gateway-config';
+import { loadConsoleSettings, type ConsoleSettings } from './admin/console/console-config';
 
 /**
  * How long after its `exp` some validator may still accept a token: the common leeway, or this
@@ -44,6 +45,8 @@ export interface Config {
    * `mtls_endpoint_aliases` (RFC 8705 §5); undefined, the issuer's own endpoints serve both.
    */
   mtlsEndpointOrigin: string | undefined;
+  /** The admin console's sign-in: session lifetime, and Cloudflare Access when it is in front. */
+  console: ConsoleSettings;
 }
 
 function oneOf<T extends string>(setting: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -155,6 +158,7 @@ export function loadConfig(env: Bindings): Config {
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL, ['info', 'warn', 'error'] as const, 'info'),
     dpopNonces: dpopNonces(env),
     mtlsEndpointOrigin: mtlsEndpointOrigin(env, issuer),
+    console: loadConsoleSettings(env),
   };
 }
 

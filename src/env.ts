@@ -57,6 +57,16 @@ export interface Bindings {
   DPOP_NONCES?: string;
   /** The origin of a hostname with client certificates on, for discovery's `mtls_endpoint_aliases` (RFC 8705 §5; default the issuer). */
   MTLS_ENDPOINT_ORIGIN?: string;
+  /** Longest life of an admin console session, in seconds (default 900; docs/console.md). */
+  CONSOLE_SESSION_SECONDS?: string;
+  /** Cloudflare Access team domain, `<team>.cloudflareaccess.com`: the console then trusts Access sign-in only. */
+  ACCESS_TEAM_DOMAIN?: string;
+  /** The Access application's audience (AUD) tag. */
+  ACCESS_AUD?: string;
+  /** E-mail addresses allowed into the console through Access, space or comma separated. */
+  ACCESS_ALLOWED_EMAILS?: string;
+  /** Groups (the Access token's `groups` claim) allowed into the console, space or comma separated. */
+  ACCESS_ALLOWED_GROUPS?: string;
   /** The `jti`s of client assertions already used, one object per client (src/core/assertion-replay.ts). */
   ASSERTION_REPLAY?: DurableObjectNamespace<import('./core/assertion-replay').AssertionReplayCache>;
   /** Counts failed client authentications per caller IP address (src/core/auth-limiter.ts). */

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { consoleRoutes } from './admin/console/routes';
 import { adminRoutes } from './admin/routes';
 import type { AppEnv } from './env';
 import { forwardToOrigin } from './gateway/proxy';
@@ -27,6 +28,8 @@ export const app = new Hono<AppEnv>()
   .route('/', discoveryRoutes)
   .route('/', jwksRoutes)
   .route('/', protectedResourceMetadataRoutes)
+  // Before the admin API, whose bearer-token check would otherwise claim the console's paths too.
+  .route('/admin/console', consoleRoutes)
   .route('/admin', adminRoutes)
   .all(TOKEN_PATH, methodNotAllowed('POST'))
   .all(INTROSPECTION_PATH, methodNotAllowed('POST'))

@@ -11,6 +11,8 @@ import { RevocationStore } from './core/revocation';
 import { TtlCache } from './core/ttl-cache';
 import type { Bindings } from './env';
 import { DPOP_NONCE_SLOT_SECONDS } from './settings';
+import { AccessVerifier } from './admin/console/access';
+import { ConsoleSessions } from './admin/console/sessions';
 
 /** What the Worker's handlers work with, built once per isolate from its bindings. */
 export interface Services {
@@ -28,6 +30,10 @@ export interface Services {
   dpopReplay: DpopReplayCache;
   /** Server nonces for DPoP proofs, when `DPOP_NONCES` is on (RFC 9449 §8). */
   dpopNonces: DpopNonces | undefined;
+  /** The admin console's sealed sessions and CSRF tokens (keys derived from KEY_ENCRYPTION_KEY). */
+  consoleSessions: ConsoleSessions;
+  /** Cloudflare Access sign-in to the console, when it is configured. */
+  consoleAccess: AccessVerifier | undefined;
 }
 
 /** The one way an isolate caches what it reads from KV: for `STORE_CACHE_SECONDS`, bounded in size. */
@@ -67,6 +73,8 @@ export function buildServices(env: Bindings): Services {
     }),
     dpopReplay: new DpopReplayCache(),
     dpopNonces: config.dpopNonces ? new DpopNonces(config.keyEncryptionKey!, DPOP_NONCE_SLOT_SECONDS) : undefined,
+    consoleSessions: new ConsoleSessions(config.keyEncryptionKey ?? ''),
+    consoleAccess: config.console.access ? new AccessVerifier(config.console.access, remoteKeySets) : undefined,
   };
 }
 

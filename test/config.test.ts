@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       dpopNonces: false,
       mtlsEndpointOrigin: undefined,
+      console: { sessionSeconds: 900, access: undefined },
     });
   });
 
@@ -61,6 +62,11 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'warn',
         CLIENT_ASSERTION_MAX_LIFETIME_SECONDS: '60',
         MTLS_ENDPOINT_ORIGIN: 'https://mtls.auth.example.com/',
+        CONSOLE_SESSION_SECONDS: '600',
+        ACCESS_TEAM_DOMAIN: 'https://Acme.cloudflareaccess.com/',
+        ACCESS_AUD: 'aud-tag',
+        ACCESS_ALLOWED_EMAILS: 'Ops@acme.test, dev@acme.test',
+        ACCESS_ALLOWED_GROUPS: 'admins',
       }),
     ).toEqual({
       issuer: 'https://auth.example.com',
@@ -74,6 +80,16 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       dpopNonces: false,
       mtlsEndpointOrigin: 'https://mtls.auth.example.com',
+      console: {
+        sessionSeconds: 600,
+        access: {
+          teamOrigin: 'https://acme.cloudflareaccess.com',
+          certsUrl: 'https://acme.cloudflareaccess.com/cdn-cgi/access/certs',
+          audience: 'aud-tag',
+          emails: ['ops@acme.test', 'dev@acme.test'],
+          groups: ['admins'],
+        },
+      },
       gateway: expect.any(Object),
     });
   });
@@ -163,5 +179,26 @@ describe('leeway after exp', () => {
       'KEY_RETENTION must exceed 2592600 s (the longest access-token lifetime, 30 days, plus 600 s of validator leeway); got 2592301 s',
     );
     expect(loadConfig({ ...base, GATEWAY_CLOCK_SKEW_SECONDS: '60', KEY_RETENTION: '2592301' }).keyRotation.retention).toBe(2592301);
+  });
+});
+
+describe('admin console settings', () => {
+  it('refuses a session lifetime that is not 1 to 43200 s', () => {
+    for (const value of ['0', '43201', '15m', '-1']) {
+      expect(problem({ CONSOLE_SESSION_SECONDS: value })).toBe(`CONSOLE_SESSION_SECONDS must be a whole number of seconds from 1 to 43200 (12 h); got "${value}"`);
+    }
+  });
+
+  it('refuses Cloudflare Access half configured, or letting in nobody named', () => {
+    expect(problem({ ACCESS_AUD: 'x' })).toBe('ACCESS_AUD is set but ACCESS_TEAM_DOMAIN is not; set both, or neither');
+    expect(problem({ ACCESS_TEAM_DOMAIN: 'acme.example.com', ACCESS_AUD: 'x', ACCESS_ALLOWED_EMAILS: 'a@b' })).toBe(
+      'ACCESS_TEAM_DOMAIN must be your team domain, <team>.cloudflareaccess.com; got "acme.example.com"',
+    );
+    expect(problem({ ACCESS_TEAM_DOMAIN: 'acme.cloudflareaccess.com', ACCESS_ALLOWED_EMAILS: 'a@b' })).toBe(
+      "ACCESS_AUD must be set with ACCESS_TEAM_DOMAIN: the Access application's Application Audience (AUD) tag",
+    );
+    expect(problem({ ACCESS_TEAM_DOMAIN: 'acme.cloudflareaccess.com', ACCESS_AUD: 'x' })).toBe(
+      'ACCESS_ALLOWED_EMAILS or ACCESS_ALLOWED_GROUPS must name who may use the console when ACCESS_TEAM_DOMAIN is set',
+    );
   });
 });

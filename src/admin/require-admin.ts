@@ -2,7 +2,7 @@ import { presentedThumbprint } from '../core/client-certificate';
 import type { MiddlewareHandler } from 'hono';
 import type { AcceptedToken } from '../core/access-token-verifier';
 import { TokenRejected } from '../core/verify-token';
-import type { AppEnv } from '../env';
+import type { AppEnv, Bindings } from '../env';
 import { OAuthError } from '../errors';
 import { bearerChallenge, bearerToken } from '../http/bearer';
 import { issuerFor } from '../oauth/issuer';
@@ -38,24 +38,31 @@ export interface AdminVariables {
 export function requireAdminToken(): MiddlewareHandler<AppEnv & { Variables: AdminVariables }> {
   return async function requireAdmin(c, next) {
     const token = bearerToken(c.req.header('Authorization'), REALM, DESCRIPTIONS);
-    const { config, verifier } = servicesFor(c.env);
-    let accepted: AcceptedToken;
-    try {
-      accepted = await verifier.verify(token, issuerFor(config, c.req.url), {
-        issuers: [SELF_ISSUER],
-        audience: ADMIN_RESOURCE,
-        clockSkewSeconds: config.gateway.clockSkewSeconds,
-        types: ['at+jwt'],
-        presentedAs: 'Bearer',
-        certificateThumbprint: await presentedThumbprint(c.req.raw),
-      });
-    } catch (error) {
-      if (error instanceof TokenRejected) throw refuse('invalid_token', error.message);
-      throw error;
-    }
-    if (!accepted.scopes.includes(ADMIN_SCOPE)) throw refuse('insufficient_scope', `the token lacks the ${ADMIN_SCOPE} scope`);
-
-    c.set('adminClientId', accepted.clientId);
+    c.set('adminClientId', await acceptAdminToken(c.env, token, c.req.raw));
     await next();
   };
+}
+
+/**
+ * The admin client whose access token `token` is, accepted by the rules of {@link requireAdminToken}
+ * (the admin console's sessions hold such a token); refused with the RFC 6750 §3 error otherwise.
+ */
+export async function acceptAdminToken(env: Bindings, token: string, request: Request): Promise<string> {
+  const { config, verifier } = servicesFor(env);
+  let accepted: AcceptedToken;
+  try {
+    accepted = await verifier.verify(token, issuerFor(config, request.url), {
+      issuers: [SELF_ISSUER],
+      audience: ADMIN_RESOURCE,
+      clockSkewSeconds: config.gateway.clockSkewSeconds,
+      types: ['at+jwt'],
+      presentedAs: 'Bearer',
+      certificateThumbprint: await presentedThumbprint(request),
+    });
+  } catch (error) {
+    if (error instanceof TokenRejected) throw refuse('invalid_token', error.message);
+    throw error;
+  }
+  if (!accepted.scopes.includes(ADMIN_SCOPE)) throw refuse('insufficient_scope', `the token lacks the ${ADMIN_SCOPE} scope`);
+  return accepted.clientId;
 }

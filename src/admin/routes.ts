@@ -1,14 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { log } from '../core/log';
 import type { AppEnv } from '../env';
 import { NO_STORE_HEADERS, OAuthError } from '../errors';
 import { methodNotAllowed } from '../http/errors';
 import { readJson } from '../http/json';
-import { servicesFor } from '../services';
-import { kvAdminOperations } from './kv-operations';
+import { loggedAdminOperations } from './logged-operations';
 import { objectInput } from './input';
 import type {
-  AdminChange,
   AdminOperations,
   ClientChanges,
   ImportBundle,
@@ -30,28 +27,8 @@ export const MAX_IMPORT_JSON_BYTES = 1024 * 1024;
 type AdminEnv = AppEnv & { Variables: AdminVariables };
 type AdminContext = Context<AdminEnv>;
 
-/** The operations over the Worker's KV, logging each change and dropping this isolate's cached copies. */
 function operations(c: AdminContext): AdminOperations {
-  const by = c.get('adminClientId');
-  const services = servicesFor(c.env);
-  return kvAdminOperations(c.env.GATEHOUSE, {
-    allowWeakSecrets: false,
-    config: services.config,
-    onChange(change: AdminChange) {
-      const fields = { action: change.action, by, ...(change.secretId ? { credential_id: change.secretId } : {}) };
-      if (change.kind === 'client') {
-        services.clients.forget(change.name);
-        log('info', 'client_changed', { client_id: change.name, ...fields });
-      } else if (change.kind === 'token') {
-        // This isolate may hold "not revoked" for the jti: drop it, so the revocation applies here at once.
-        services.revocations.forget(change.name);
-        log('info', 'token_revoked', { jti: change.name, by });
-      } else {
-        services.catalog.forget();
-        log('info', 'catalog_changed', { [change.kind]: change.name, ...fields });
-      }
-    },
-  });
+  return loggedAdminOperations(c.env, c.get('adminClientId'));
 }
 
 function json(c: AdminContext, body: unknown, status: 200 | 201 = 200, headers: Record<string, string> = {}): Response {

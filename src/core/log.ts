@@ -22,7 +22,12 @@ export type LogEvent =
   | 'gateway_rejected'
   | 'gateway_origin_failed'
   | 'gateway_issuer_unavailable'
-  | 'unhandled_error';
+  | 'unhandled_error'
+  | 'console_signed_in'
+  | 'console_signed_out'
+  | 'console_sign_in_failed'
+  | 'console_access_refused'
+  | 'console_csrf_refused';
 
 const SENSITIVE = /secret|password|token|hash|assertion|private|authorization|^d$|^k$/i;
 

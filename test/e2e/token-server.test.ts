@@ -17,7 +17,8 @@ describe('the local run, driven by a real OAuth client library', () => {
     const config = await client.discovery(new URL(server.url), 'client', 'secret', undefined, {
       execute: [client.allowInsecureRequests],
     });
-    expect(config.serverMetadata().scopes_supported).toEqual(['api1']);
+    // The local seed also holds the admin scope, for the admin console's local admin client.
+    expect(config.serverMetadata().scopes_supported).toEqual(['api1', 'gatehouse.admin']);
 
     const tokens = await client.clientCredentialsGrant(config, { scope: 'api1' });
     expect(tokens.token_type).toBe('bearer');

@@ -2,6 +2,7 @@
 // (miniflare `outboundService`). Hosts:
 //   origin.test         an origin API that echoes what it received, and records each `probe` query
 //   *.idp.test          OpenID issuers serving discovery and a JWKS the tests set
+//   *.cloudflareaccess.com  Cloudflare Access teams serving /cdn-cgi/access/certs (set like an issuer)
 //   client-keys.test    clients' jwks_uri: each path serves the key set a test sets, and counts fetches
 //   control.test        the tests' side door: set a JWKS, take an issuer down, read counters
 const probes = new Set();
@@ -122,6 +123,11 @@ export default {
     if (url.hostname === 'unreachable.test') throw new Error('connection refused');
     if (url.hostname.endsWith('.idp.test')) return idp(request, url);
     if (url.hostname === 'client-keys.test') return clientKeys(url);
+    if (url.hostname.endsWith('.cloudflareaccess.com') && url.pathname === '/cdn-cgi/access/certs') {
+      const state = issuer(url.host);
+      state.jwksHits++;
+      return Response.json(state.jwks);
+    }
     if (url.hostname === 'control.test') return control(request, url);
     return new Response(`no such host ${url.hostname}`, { status: 502 });
   },

@@ -1,0 +1,32 @@
+import { log } from '../core/log';
+import type { Bindings } from '../env';
+import { servicesFor } from '../services';
+import { kvAdminOperations } from './kv-operations';
+import type { AdminChange, AdminOperations } from './operations';
+
+/**
+ * The admin operations over the Worker's KV, as the admin API and the admin console use them:
+ * each change is logged with who made it (`by`: an admin client id, or `access:<e-mail>` for a
+ * console user signed in through Cloudflare Access), and this isolate's cached copies are dropped.
+ */
+export function loggedAdminOperations(env: Bindings, by: string): AdminOperations {
+  const services = servicesFor(env);
+  return kvAdminOperations(env.GATEHOUSE, {
+    allowWeakSecrets: false,
+    config: services.config,
+    onChange(change: AdminChange) {
+      const fields = { action: change.action, by, ...(change.secretId ? { credential_id: change.secretId } : {}) };
+      if (change.kind === 'client') {
+        services.clients.forget(change.name);
+        log('info', 'client_changed', { client_id: change.name, ...fields });
+      } else if (change.kind === 'token') {
+        // This isolate may hold "not revoked" for the jti: drop it, so the revocation applies here at once.
+        services.revocations.forget(change.name);
+        log('info', 'token_revoked', { jti: change.name, by });
+      } else {
+        services.catalog.forget();
+        log('info', 'catalog_changed', { [change.kind]: change.name, ...fields });
+      }
+    },
+  });
+}

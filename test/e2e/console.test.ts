@@ -1,0 +1,167 @@
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBrowser, type RunningBrowser } from './helpers/browser';
+import { startServer, type RunningServer } from './helpers/server';
+
+const PORT = 18700;
+const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'console');
+
+let server: RunningServer;
+let chromium: RunningBrowser;
+let context: BrowserContext;
+let page: Page;
+
+const consoleUrl = (path = '') => `${server.url}/admin/console${path}`;
+
+/** A screenshot of the page as it is, for docs/console.md. */
+async function shot(name: string, p: Page = page): Promise<void> {
+  await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Clicks and waits for the navigation the click starts (a link or a form's submit button). */
+async function clickAndWait(selector: string, p: Page = page): Promise<number> {
+  const [response] = await Promise.all([p.waitForNavigation(), p.click(selector)]);
+  return response!.status();
+}
+
+async function text(selector: string, p: Page = page): Promise<string> {
+  return p.$eval(selector, (e) => (e as unknown as { innerText: string }).innerText);
+}
+
+async function signIn(p: Page, clientId: string, secret: string): Promise<number> {
+  await p.goto(consoleUrl('/sign-in'));
+  await p.type('#client_id', clientId);
+  await p.type('#client_secret', secret);
+  return clickAndWait('main button[type=submit]', p);
+}
+
+async function tokenFor(clientId: string, secret: string): Promise<Response> {
+  return fetch(`${server.url}/connect/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: 'api1' }),
+  });
+}
+
+beforeAll(async () => {
+  [server, chromium] = await Promise.all([startServer(PORT), startBrowser()]);
+  context = chromium.browser.defaultBrowserContext();
+  await context.overridePermissions(server.url, ['clipboard-read', 'clipboard-write', 'clipboard-sanitized-write']);
+  page = await context.newPage();
+  await page.setViewport({ width: 1100, height: 800 });
+}, 90_000);
+
+afterAll(async () => {
+  await chromium?.close();
+  await server?.stop();
+});
+
+describe('the admin console in a browser', () => {
+  it('npm start prints the console URL and how to sign in', () => {
+    expect(server.output()).toContain(`admin console: ${server.url}/admin/console (sign in with client id "console", secret "console-secret")`);
+  });
+
+  it('signs in with the seeded admin client and lists the clients', async () => {
+    const res = await page.goto(consoleUrl());
+    expect(res!.status()).toBe(200);
+    expect(page.url()).toBe(consoleUrl('/sign-in'));
+    await shot('sign-in');
+
+    expect(await signIn(page, 'console', 'wrong-secret')).toBe(401);
+    expect(await text('[role=alert]')).toContain('Sign-in failed');
+
+    expect(await signIn(page, 'console', 'console-secret')).toBe(200);
+    expect(page.url()).toBe(consoleUrl('/clients'));
+    expect(await text('.who')).toContain('Signed in as console');
+    const ids = await page.$$eval('tbody tr td:first-child a', (as) => as.map((a) => a.textContent));
+    expect(ids).toEqual(['client', 'console']);
+    await shot('clients');
+
+    await page.type('#q', 'exam');
+    await clickAndWait('form[role=search] button');
+    expect(await page.$$eval('tbody tr td:first-child a', (as) => as.map((a) => a.textContent))).toEqual(['client']);
+  });
+
+  let secret: string;
+
+  it('creates a machine client, copies its secret, and gets a token with it', async () => {
+    await page.goto(consoleUrl('/clients/new'));
+    await page.type('#clientId', 'billing-job');
+    await page.type('#name', 'Nightly billing job');
+    await page.click('input[name=scope][value=api1]');
+    await shot('client-new');
+    expect(await clickAndWait('main button[type=submit]')).toBe(201);
+    expect(await text('div.notice[role=status]')).toContain('Client billing-job was created.');
+
+    await page.click('button[data-copy=new-secret]');
+    await page.waitForFunction("document.getElementById('new-secret-status').textContent === 'Copied.'");
+    // Read back from the system clipboard, as a paste would.
+    secret = (await page.evaluate('navigator.clipboard.readText()')) as string;
+    expect(secret).toBe(await page.$eval('#new-secret', (e) => (e as unknown as { value: string }).value));
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await shot('client-created');
+
+    const res = await tokenFor('billing-job', secret);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { scope: string }).scope).toBe('api1');
+  });
+
+  it('disables the client, and the token endpoint refuses it', async () => {
+    expect(await clickAndWait('form[action$="/disable"] button')).toBe(200);
+    expect(await text('h1')).toContain('disabled');
+    const res = await tokenFor('billing-job', secret);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
+    await shot('client-detail');
+
+    expect(await clickAndWait('form[action$="/enable"] button')).toBe(200);
+    expect((await tokenFor('billing-job', secret)).status).toBe(200);
+  });
+
+  it('refuses a form posted without its CSRF token', async () => {
+    await page.goto(consoleUrl('/clients/billing-job'));
+    await page.$eval('form[action$="/disable"] input[name=_csrf]', (e) => e.remove());
+    expect(await clickAndWait('form[action$="/disable"] button')).toBe(403);
+    expect(await text('[role=alert]')).toContain("did not carry this page's security token");
+    // Nothing changed.
+    expect((await tokenFor('billing-job', secret)).status).toBe(200);
+  });
+
+  it('deletes a client after asking', async () => {
+    await page.goto(consoleUrl('/clients/billing-job'));
+    await clickAndWait('a[href$="/delete"]');
+    expect(await text('h1')).toBe('Delete client billing-job?');
+    await shot('client-delete');
+    expect(await clickAndWait('main form button.danger')).toBe(200);
+    expect(page.url()).toBe(consoleUrl('/clients?deleted=billing-job'));
+    expect((await tokenFor('billing-job', secret)).status).toBe(401);
+  });
+
+  it('an ended session returns to sign-in', async () => {
+    // An admin client whose tokens live 2 s: the session ends with its token.
+    await page.goto(consoleUrl('/clients/new'));
+    await page.type('#clientId', 'short-admin');
+    await page.click('input[name=scope][value="gatehouse.admin"]');
+    await page.$eval('#accessTokenLifetime', (e) => ((e as unknown as { value: string }).value = '2'));
+    expect(await clickAndWait('main button[type=submit]')).toBe(201);
+    const shortSecret = await page.$eval('#new-secret', (e) => (e as unknown as { value: string }).value);
+
+    const other = await chromium.browser.createBrowserContext();
+    const p = await other.newPage();
+    expect(await signIn(p, 'short-admin', shortSecret)).toBe(200);
+    expect(p.url()).toBe(consoleUrl('/clients'));
+    await new Promise((r) => setTimeout(r, 2500));
+    await p.goto(consoleUrl('/clients'));
+    expect(p.url()).toMatch(new RegExp(`^${consoleUrl('/sign-in')}`));
+    expect(await text('h1', p)).toBe('Sign in');
+    await other.close();
+  });
+
+  it('signs out', async () => {
+    expect(await clickAndWait('header form button')).toBe(200);
+    expect(page.url()).toBe(consoleUrl('/sign-in?signed-out=1'));
+    await page.goto(consoleUrl('/clients'));
+    expect(page.url()).toBe(consoleUrl('/sign-in'));
+  });
+});

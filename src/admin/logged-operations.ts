@@ -7,11 +7,12 @@ import type { AdminChange, AdminOperations } from './operations';
 /**
  * The admin operations over the Worker's KV, as the admin API and the admin console use them:
  * each change is logged with who made it (`by`: an admin client id, or `access:<e-mail>` for a
- * console user signed in through Cloudflare Access), and this isolate's cached copies are dropped.
+ * console user signed in through Cloudflare Access), and this isolate's cached copies (of the
+ * changed record, or of the key ring after a rotation) are dropped.
  */
 export function loggedAdminOperations(env: Bindings, by: string): AdminOperations {
   const services = servicesFor(env);
-  return kvAdminOperations(env.GATEHOUSE, {
+  const ops = kvAdminOperations(env.GATEHOUSE, {
     allowWeakSecrets: false,
     config: services.config,
     onChange(change: AdminChange) {
@@ -29,4 +30,13 @@ export function loggedAdminOperations(env: Bindings, by: string): AdminOperation
       }
     },
   });
+  return {
+    ...ops,
+    async rotateKeys() {
+      const keys = await ops.rotateKeys();
+      // This isolate's JWKS then publishes the new key at once, not after its cached ring expires.
+      services.keyRing.forget();
+      return keys;
+    },
+  };
 }

@@ -158,6 +158,24 @@ describe('the admin console in a browser', () => {
     await other.close();
   });
 
+  it('rotates the signing key, and the timeline shows the new key', async () => {
+    await page.goto(consoleUrl('/keys'));
+    const statuses = () => page.$$eval('svg.timeline g.key', (gs) => gs.map((g) => g.getAttribute('data-status')));
+    expect(await statuses()).toEqual(['signing']);
+    expect(await text('#rotate-what')).toMatch(/^Rotating now publishes a new RS256 key in the JWKS at once; it starts signing .* after the propagation period \(14 days\)/);
+    await shot('keys');
+
+    expect(await clickAndWait('form[action$="/keys/rotate"] button')).toBe(200);
+    expect(await text('div.notice[role=status]')).toMatch(/^Key \S+ was published\.$/);
+    expect(await statuses()).toEqual(['signing', 'next']);
+    expect(await page.$$eval('svg.timeline rect.period.published', (rs) => rs.length)).toBe(1);
+    expect(await text('#rotate-what')).toMatch(/^Rotating now does nothing: key \S+ is already published/);
+    await shot('keys-rotated');
+    // The JWKS publishes both at once.
+    const jwks = (await (await fetch(`${server.url}/.well-known/openid-configuration/jwks`)).json()) as { keys: Array<{ alg: string }> };
+    expect(jwks.keys.filter((k) => k.alg === 'RS256')).toHaveLength(2);
+  });
+
   it('signs out', async () => {
     expect(await clickAndWait('header form button')).toBe(200);
     expect(page.url()).toBe(consoleUrl('/sign-in?signed-out=1'));

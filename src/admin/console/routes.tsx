@@ -6,6 +6,7 @@ import { OAuthError } from '../../errors';
 import { servicesFor } from '../../services';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
 import { consoleClientRoutes } from './clients-routes';
+import { consoleKeyRoutes } from './keys-routes';
 import { ErrorPage } from './error-page';
 import { readConsoleForm } from './form';
 import { CONSOLE_PATH } from './paths';
@@ -91,6 +92,7 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     return seeOther(`${CONSOLE_PATH}/sign-in?signed-out=1`, { 'Set-Cookie': c.res.headers.get('Set-Cookie') ?? '' });
   })
   .route('/', consoleClientRoutes)
+  .route('/', consoleKeyRoutes)
   .all('*', () => {
     throw new OAuthError('not_found', 'there is no such page in the console');
   });

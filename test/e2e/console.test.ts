@@ -158,6 +158,45 @@ describe('the admin console in a browser', () => {
     await other.close();
   });
 
+  it('creates, edits, disables and deletes API scopes and API resources', async () => {
+    await page.goto(consoleUrl('/scopes/new'));
+    await page.type('#name', 'orders.read');
+    await page.type('#displayName', 'Read orders');
+    await shot('scope-new');
+    expect(await clickAndWait('main button[type=submit]')).toBe(200);
+    expect(await text('div.notice[role=status]')).toBe('API scope orders.read was created.');
+    await shot('scopes');
+
+    // A name that is not an RFC 6749 scope token is refused, with the admin operations' words.
+    await page.goto(consoleUrl('/scopes/new'));
+    await page.type('#name', 'has space');
+    expect(await clickAndWait('main button[type=submit]')).toBe(400);
+    expect(await text('[role=alert]')).toContain('"name" must be 1 to 200 printable ASCII characters');
+
+    await page.goto(consoleUrl('/resources/new'));
+    await page.type('#name', 'orders');
+    await page.type('#uri', 'https://orders.example.com');
+    await page.click('input[name=scope][value="orders.read"]');
+    expect(await clickAndWait('main button[type=submit]')).toBe(200);
+    expect(await text('div.notice[role=status]')).toBe('API resource orders was created.');
+    await shot('resources');
+
+    await page.goto(consoleUrl('/resources/orders'));
+    await page.type('#displayName', 'Orders API');
+    expect(await clickAndWait('main form button[type=submit]')).toBe(200);
+    expect(await text('div.notice[role=status]')).toBe('Saved.');
+    await shot('resource-edit');
+
+    await page.goto(consoleUrl('/scopes'));
+    expect(await clickAndWait('form[action$="/scopes/orders.read/disable"] button')).toBe(200);
+    expect(await text('div.notice[role=status]')).toBe('API scope orders.read is disabled: it is no longer granted.');
+
+    await page.goto(consoleUrl('/resources/orders/delete'));
+    expect(await clickAndWait('main form button.danger')).toBe(200);
+    expect(page.url()).toBe(consoleUrl('/resources?deleted=orders'));
+    expect(await page.$$eval('tbody tr td:first-child a', (as) => as.map((a) => a.textContent))).toEqual(['api1', 'gatehouse']);
+  });
+
   it('rotates the signing key, and the timeline shows the new key', async () => {
     await page.goto(consoleUrl('/keys'));
     const statuses = () => page.$$eval('svg.timeline g.key', (gs) => gs.map((g) => g.getAttribute('data-status')));

@@ -5,6 +5,7 @@ import { log } from '../../core/log';
 import { OAuthError } from '../../errors';
 import { servicesFor } from '../../services';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
+import { consoleCatalogRoutes } from './catalog-routes';
 import { consoleClientRoutes } from './clients-routes';
 import { consoleKeyRoutes } from './keys-routes';
 import { ErrorPage } from './error-page';
@@ -93,6 +94,7 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
   })
   .route('/', consoleClientRoutes)
   .route('/', consoleKeyRoutes)
+  .route('/', consoleCatalogRoutes)
   .all('*', () => {
     throw new OAuthError('not_found', 'there is no such page in the console');
   });

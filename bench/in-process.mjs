@@ -33,7 +33,7 @@ pinServerSide();
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
 const WHATS = ['healthz', 'token', 'jwks', 'discovery', 'gateway', 'open', 'signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown',
-  'gwmatch', 'gwverify', 'gwassert', 'gwheaders', 'gwfetch', 'signassert', 'randomid', 'signer'];
+  'gwmatch', 'gwverify', 'gwassert', 'gwheaders', 'gwfetch', 'signassert', 'randomid', 'signer', 'verifycompact', 'decodejwt'];
 // The first argument is a git revision unless it is a list of the measurements above ("main" is a revision).
 const rev = args[0] && !args[0].split(/[,+]/).every((w) => WHATS.includes(w)) ? args.shift() : undefined;
 const whats = (args[0] ?? 'healthz,token').split(',');

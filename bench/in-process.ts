@@ -19,7 +19,7 @@
  * and parts of the assertion: `randomid` (its `jti`), `signer` (the assertion key's lookup).
  * `a+b` runs a and then b in each call: whether a step costs more beside a fetch than alone.
  */
-import { base64url, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import { base64url, compactVerify, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { randomId } from '../src/core/encoding';
 import { publicKeyOf } from '../src/core/key-ring';
 import { originRequestHeaders } from '../src/gateway/headers';
@@ -84,6 +84,8 @@ async function layer(what: string, n: number, env: Bindings): Promise<void> {
     mint: () => mintAccessToken({ issuer, client: CLIENT, scopes: ['api1'], audiences: ['api1'], scopeFormat: 'string', signer, now }),
     verifyraw: () => crypto.subtle.verify(params, publicKey, signatureBytes, signingInput),
     verifyjose: () => jwtVerify(token, publicKey),
+    verifycompact: () => compactVerify(token, publicKey),
+    decodejwt: () => decodeJwt(token),
     verifyown: () => services.verifier.verify(token, issuer, { issuers: ['self'], audience: 'api1', clockSkewSeconds: 60, types: ['at+jwt'] }),
     gwmatch: () => gateway.routes.match(canonicalPath(new URL(`${issuer}/api/resource`).pathname)),
     gwverify: () => services.verifier.verify(token, issuer, policy),
@@ -106,7 +108,7 @@ function isLayer(what: string): boolean {
   return what.split('+').every((w) => LAYERS.has(w));
 }
 
-const LAYERS = new Set(['signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown', 'gwmatch', 'gwverify', 'gwassert', 'gwheaders', 'gwfetch', 'signassert', 'randomid', 'signer']);
+const LAYERS = new Set(['signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown', 'gwmatch', 'gwverify', 'gwassert', 'gwheaders', 'gwfetch', 'signassert', 'randomid', 'signer', 'verifycompact', 'decodejwt']);
 
 function request(what: string): Request {
   const base = 'http://127.0.0.1:8787';

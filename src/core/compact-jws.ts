@@ -3,7 +3,7 @@ import type { SigningAlg } from '../settings';
 import type { Signer } from './key-ring';
 
 /** Web Crypto's signature parameters for each JWS algorithm Gatehouse signs with (RFC 7518 §3.3–3.5, RFC 8037 §3.1). */
-const SIGN_PARAMS: Record<SigningAlg, SubtleCryptoSignAlgorithm> = {
+export const SIGN_PARAMS: Record<SigningAlg, SubtleCryptoSignAlgorithm> = {
   RS256: { name: 'RSASSA-PKCS1-v1_5' },
   PS256: { name: 'RSA-PSS', saltLength: 32 },
   ES256: { name: 'ECDSA', hash: 'SHA-256' },

@@ -1,4 +1,4 @@
-import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import { jwtVerify, type JWTPayload } from 'jose';
 import { OAuthError } from '../errors';
 import { ASYMMETRIC_ALGS, RemoteIssuer, type RemoteIssuerOptions } from './remote-issuer';
 import type { ClientStore } from './clients';
@@ -8,7 +8,7 @@ import { SELF_ISSUER } from '../settings';
 import { tokenScopes } from './token-scopes';
 import type { Confirmation } from './tokens';
 import type { TtlCache } from './ttl-cache';
-import { fromJoseError, TokenRejected, typeAccepted, verifyLocalToken } from './verify-token';
+import { decodeJwt, fromJoseError, TokenRejected, typeAccepted, verifyLocalToken } from './verify-token';
 
 /** What one caller (a gateway route, introspection, revocation, the admin API) requires of a token. */
 export interface TokenPolicy {
@@ -210,14 +210,11 @@ export class AccessTokenVerifier {
   }
 
   private async verifyNow(token: string, ownIssuer: string, policy: TokenPolicy): Promise<Verified> {
-    let iss: unknown;
-    try {
-      iss = decodeJwt(token).iss;
-    } catch {
-      throw new TokenRejected('malformed', 'the token is malformed');
-    }
+    // The claims are read once: `iss` chooses the keys, and this Gatehouse's check reuses them.
+    const jwt = decodeJwt(token);
+    const { iss } = jwt.payload;
     if (policy.issuers.includes(SELF_ISSUER) && iss === ownIssuer) {
-      const { payload } = await verifyLocalToken(token, await this.deps.keyRing.get(), {
+      const { payload } = await verifyLocalToken(jwt, await this.deps.keyRing.get(), {
         issuer: ownIssuer,
         audience: policy.audience,
         clockSkewSeconds: policy.clockSkewSeconds,

@@ -97,6 +97,22 @@ function numericDate(payload: JWTPayload, claim: 'iat' | 'nbf' | 'exp'): number 
 // Claims every access token of this Gatehouse must carry (RFC 9068 §2.2), checked in this order.
 const REQUIRED_CLAIMS = ['iss', 'aud', 'client_id', 'jti', 'exp'] as const;
 
+/** A compact JWS whose header and claims set are JSON objects, decoded once (RFC 7519 §7.2). */
+export interface DecodedJwt {
+  token: string;
+  header: Record<string, unknown>;
+  payload: JWTPayload;
+}
+
+/** Decodes a JWT's header and claims without checking anything else, or refuses it as malformed. */
+export function decodeJwt(token: string): DecodedJwt {
+  const parts = token.split('.');
+  const header = parts.length === 3 ? decodeObject(parts[0]!) : undefined;
+  const payload = header && decodeObject(parts[1]!);
+  if (!header || !payload) throw new TokenRejected('malformed', 'the token is malformed');
+  return { token, header, payload };
+}
+
 /**
  * Verifies an access token signed by this Gatehouse against its key ring, in memory: only the
  * ring's asymmetric algorithms, the key named by `kid` with its own `alg`, `typ`, `iss`, `aud`,
@@ -105,15 +121,13 @@ const REQUIRED_CLAIMS = ['iss', 'aud', 'client_id', 'jti', 'exp'] as const;
  * Gatehouse's own tokens are the one kind verified on a token's first sight at the gateway, so
  * this is the JWS check itself (RFC 7515 §5.2) with no more per call than the one Web Crypto
  * verification: the same checks, in the same order, with the same outcomes as jose's `jwtVerify`
- * (which verifies other issuers' tokens), without its general options.
+ * (which verifies other issuers' tokens), without its general options. `jwt` comes from
+ * {@link decodeJwt}, which the caller has already needed for `iss`.
  */
-export async function verifyLocalToken(token: string, ring: KeyRingRecord, options: VerifyOptions): Promise<VerifiedToken> {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new TokenRejected('malformed', 'the token is malformed');
-  const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
-  const header = decodeObject(encodedHeader);
+export async function verifyLocalToken(jwt: DecodedJwt, ring: KeyRingRecord, options: VerifyOptions): Promise<VerifiedToken> {
+  const { header, payload } = jwt;
   // RFC 7515 §4.1.11: no extension is understood here, so a token that needs one is refused.
-  if (!header || header.crit !== undefined) throw new TokenRejected('malformed', 'the token is malformed');
+  if (header.crit !== undefined) throw new TokenRejected('malformed', 'the token is malformed');
   const { alg } = header;
   // RFC 8725 §3.1: the algorithm is one of the ring's asymmetric ones, and then the named key's own.
   if (typeof alg !== 'string' || !(SIGNING_ALGS as readonly string[]).includes(alg)) {
@@ -122,19 +136,18 @@ export async function verifyLocalToken(token: string, ring: KeyRingRecord, optio
   const stored = ring.keys.find((k) => k.kid === header.kid);
   if (!stored) throw new TokenRejected('unknown_key', 'the token is signed by an unknown key');
   if (stored.alg !== alg) throw new TokenRejected('bad_algorithm', 'the token algorithm does not match its key');
+  const end = jwt.token.lastIndexOf('.');
   let signature: Uint8Array;
   try {
-    signature = base64url.decode(encodedSignature);
+    signature = base64url.decode(jwt.token.slice(end + 1));
   } catch {
     throw new TokenRejected('malformed', 'the token is malformed');
   }
-  const signingInput = encoder.encode(`${encodedHeader}.${encodedPayload}`);
+  const signingInput = encoder.encode(jwt.token.slice(0, end));
   if (!(await crypto.subtle.verify(SIGN_PARAMS[stored.alg], await publicKeyOf(stored), signature, signingInput))) {
     throw new TokenRejected('bad_signature', 'the token signature is invalid');
   }
 
-  const payload = decodeObject(encodedPayload) as JWTPayload | undefined;
-  if (!payload) throw new TokenRejected('malformed', 'the token is malformed');
   for (const claim of REQUIRED_CLAIMS) {
     if (claim === 'aud' && options.audience === undefined) continue;
     if (!Object.hasOwn(payload, claim)) {

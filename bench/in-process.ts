@@ -15,7 +15,8 @@
  * `gwmatch` (URL parse, canonical path, route lookup), `gwverify` (the verifier under the route's
  * policy, with its cache key: cached unless GATEWAY_TOKEN_CACHE_SIZE=0), `gwassert` (the origin
  * assertion), `signassert` (its signature alone: Web Crypto on prepared bytes with the assertion
- * key), `gwheaders` (the origin's request headers), `gwfetch` (the call to the origin and its body);
+ * key; `signhmac` an HMAC-SHA-256 of the same bytes instead), `gwheaders` (the origin's request headers), `gwfetch` (the call to the origin and its body;
+ * `gwfetchid` with the assertion and identity headers a verified request adds);
  * and parts of the assertion: `randomid` (its `jti`), `signer` (the assertion key's lookup).
  * `a+b` runs a and then b in each call: whether a step costs more beside a fetch than alone.
  */
@@ -76,6 +77,8 @@ async function layer(what: string, n: number, env: Bindings): Promise<void> {
   const policy = { issuers: route.issuers, audience: route.audience, clockSkewSeconds: gateway.clockSkewSeconds, types: gateway.tokenTypes, presentedAs: 'Bearer' as const, cacheKey: route.prefix };
   const assertionSigner = await services.keyRing.signer(now, 'assertion');
   const caller = { issuer, clientId: 'client', subject: 'client', scopes: ['api1'], jti: 'jti' };
+  // What a MAC over the same bytes would cost instead of the assertion's signature (an HS256 JWS).
+  const hmacKey = await crypto.subtle.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const incoming = new Request(`${issuer}/api/resource`, { headers: { Authorization: `Bearer ${token}` } });
   const fetchOrigin = async (headers: HeadersInit) => void (await (await fetch(`${route.origin}/api/resource`, { headers })).arrayBuffer());
   const steps: Record<string, () => unknown> = {
@@ -91,8 +94,11 @@ async function layer(what: string, n: number, env: Bindings): Promise<void> {
     gwverify: () => services.verifier.verify(token, issuer, policy),
     gwassert: () => originAssertion(services, { caller, issuer, audience: route.assertionAudience, method: 'GET', url: `${route.origin}/api/resource`, search: '' }),
     signassert: () => crypto.subtle.sign(WEB_CRYPTO[assertionSigner.alg]!, assertionSigner.key, signingInput),
+    signhmac: () => crypto.subtle.sign('HMAC', hmacKey, signingInput),
     gwheaders: () => originRequestHeaders(incoming.headers, route.forwardAuthorization).set('Gatehouse-Assertion', token),
     gwfetch: () => fetchOrigin({ 'X-Forwarded-Host': '127.0.0.1:8787' }),
+    // The same call carrying what a verified request adds: an assertion-sized header and the identity headers.
+    gwfetchid: () => fetchOrigin({ 'X-Forwarded-Host': '127.0.0.1:8787', 'Gatehouse-Assertion': token, 'X-Gatehouse-Issuer': issuer, 'X-Gatehouse-Client-Id': 'client', 'X-Gatehouse-Scope': 'api1' }),
     randomid: () => randomId(16),
     signer: () => services.keyRing.signer(Math.floor(Date.now() / 1000), 'assertion'),
   };
@@ -108,7 +114,7 @@ function isLayer(what: string): boolean {
   return what.split('+').every((w) => LAYERS.has(w));
 }
 
-const LAYERS = new Set(['signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown', 'gwmatch', 'gwverify', 'gwassert', 'gwheaders', 'gwfetch', 'signassert', 'randomid', 'signer', 'verifycompact', 'decodejwt']);
+const LAYERS = new Set(['signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown', 'gwmatch', 'gwverify', 'gwassert', 'gwheaders', 'gwfetch', 'signassert', 'randomid', 'signer', 'verifycompact', 'decodejwt', 'gwfetchid', 'signhmac']);
 
 function request(what: string): Request {
   const base = 'http://127.0.0.1:8787';

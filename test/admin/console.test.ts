@@ -149,6 +149,36 @@ describe('admin console: sessions', () => {
   });
 });
 
+describe('admin console: Evaluate', () => {
+  it('shows the claims the token endpoint would issue, without issuing a token', async () => {
+    const { cookie } = await signIn();
+    const res = await request('/evaluate?client=client&scope=api1', { headers: { Cookie: cookie } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const unescape = (t: string) => t.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+    const shown = JSON.parse(unescape(/<pre id="token-claims">([^<]*)<\/pre>/.exec(html)![1]!)) as Record<string, unknown>;
+    const header = JSON.parse(unescape(/<pre id="token-header">([^<]*)<\/pre>/.exec(html)![1]!)) as Record<string, unknown>;
+
+    const issued = await app.fetch(
+      new Request(`${ORIGIN}/connect/token`, form({ grant_type: 'client_credentials', client_id: 'client', client_secret: 'secret', scope: 'api1' })),
+      env,
+    );
+    const token = ((await issued.json()) as { access_token: string }).access_token;
+    const [h, p] = token.split('.').slice(0, 2).map((part) => JSON.parse(atob(part!.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>);
+    expect(header).toEqual(h);
+    const timeless = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([k]) => !['jti', 'iat', 'nbf', 'exp'].includes(k)));
+    expect(timeless(shown)).toEqual(timeless(p!));
+    expect(Object.keys(shown).sort()).toEqual(Object.keys(p!).sort());
+    expect(shown.jti).toBe('(random at issue)');
+  });
+
+  it('shows the error the token endpoint would answer', async () => {
+    const { cookie } = await signIn();
+    const html = await (await request('/evaluate?client=client&scope=nope', { headers: { Cookie: cookie } })).text();
+    expect(html).toContain('The token endpoint would refuse: <code>invalid_scope</code>, “scope &quot;nope&quot; is not allowed for this client”.');
+  });
+});
+
 describe('admin console: CSRF', () => {
   it('refuses a change without its CSRF token, with a wrong one, or from another origin (403), and changes nothing', async () => {
     const { cookie } = await signIn();

@@ -197,6 +197,20 @@ describe('the admin console in a browser', () => {
     expect(await page.$$eval('tbody tr td:first-child a', (as) => as.map((a) => a.textContent))).toEqual(['api1', 'gatehouse']);
   });
 
+  it('evaluates the claims of a token without issuing one', async () => {
+    await page.goto(consoleUrl('/evaluate'));
+    await page.select('#client', 'client');
+    await page.type('#scope', 'api1');
+    expect(await clickAndWait('main button[type=submit]')).toBe(200);
+    const claims = JSON.parse(await text('#token-claims')) as Record<string, unknown>;
+    expect(claims).toMatchObject({ client_id: 'client', sub: 'client', scope: 'api1', aud: 'api1', iss: server.url, jti: '(random at issue)' });
+    await shot('evaluate');
+
+    await page.$eval('#scope', (e) => ((e as unknown as { value: string }).value = 'gatehouse.admin'));
+    expect(await clickAndWait('main button[type=submit]')).toBe(200);
+    expect(await text('[role=alert]')).toBe('The token endpoint would refuse: invalid_scope, “scope "gatehouse.admin" is not allowed for this client”.');
+  });
+
   it('rotates the signing key, and the timeline shows the new key', async () => {
     await page.goto(consoleUrl('/keys'));
     const statuses = () => page.$$eval('svg.timeline g.key', (gs) => gs.map((g) => g.getAttribute('data-status')));

@@ -7,6 +7,7 @@ import { servicesFor } from '../../services';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
 import { consoleCatalogRoutes } from './catalog-routes';
 import { consoleClientRoutes } from './clients-routes';
+import { consoleEvaluateRoutes } from './evaluate';
 import { consoleKeyRoutes } from './keys-routes';
 import { ErrorPage } from './error-page';
 import { readConsoleForm } from './form';
@@ -95,6 +96,7 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
   .route('/', consoleClientRoutes)
   .route('/', consoleKeyRoutes)
   .route('/', consoleCatalogRoutes)
+  .route('/', consoleEvaluateRoutes)
   .all('*', () => {
     throw new OAuthError('not_found', 'there is no such page in the console');
   });

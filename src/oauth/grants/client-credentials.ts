@@ -1,4 +1,5 @@
 import type { Catalog } from '../../core/catalog';
+import type { ClientRecord } from '../../core/records';
 import { log } from '../../core/log';
 import { mintAccessToken } from '../../core/tokens';
 import type { Grant } from './grant';
@@ -18,9 +19,7 @@ export const clientCredentials: Grant = {
   parameters: ['scope', 'resource'],
   async handle({ config, services, form, resources, client, issuer, now, confirmation }) {
     const catalog = await services.catalog.get();
-    const asked = form.has('scope');
-    const granted = asked ? requestedScopes(parseScopeParam(form.get('scope')!), client, catalog) : defaultScopes(client, catalog);
-    const { scopes, audiences } = resources.length > 0 ? narrowToResources(resources, granted, catalog, asked) : everyResource(granted, catalog, issuer);
+    const { scopes, audiences } = clientCredentialsTarget(client, catalog, form.get('scope'), resources, issuer);
 
     const signer = await services.keyRing.signer(now);
     const minted = await mintAccessToken({
@@ -37,6 +36,18 @@ export const clientCredentials: Grant = {
     return { access_token: minted.token, token_type: confirmation?.jkt ? 'DPoP' : 'Bearer', expires_in: minted.expiresIn, scope: scopes.join(' ') };
   },
 };
+
+/**
+ * The scopes and audiences of a client credentials token for `client`, asked for with the `scope`
+ * parameter `scope` (undefined: the client's defaults) and the `resource` parameters `resources`;
+ * an OAuthError (`invalid_scope`, `invalid_target`) when the token endpoint would refuse. The admin
+ * console's Evaluate asks it too, so what it shows is what the grant would do.
+ */
+export function clientCredentialsTarget(client: ClientRecord, catalog: Catalog, scope: string | undefined, resources: readonly string[], issuer: string): Target {
+  const asked = scope !== undefined;
+  const granted = asked ? requestedScopes(parseScopeParam(scope), client, catalog) : defaultScopes(client, catalog);
+  return resources.length > 0 ? narrowToResources(resources, granted, catalog, asked) : everyResource(granted, catalog, issuer);
+}
 
 /** A token without resource indicators: for every enabled resource that accepts a granted scope. */
 function everyResource(granted: string[], catalog: Catalog, issuer: string): Target {

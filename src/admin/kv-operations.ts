@@ -7,6 +7,7 @@ import {
   parseClient,
   parseResource,
   parseScope,
+  TLS_SUBJECT_FIELDS,
   type ClientRecord,
   type ResourceRecord,
   type ScopeRecord,
@@ -38,7 +39,10 @@ export const MAX_SECRETS = 10;
 
 const CLIENT_FIELDS = [
   'clientId', 'name', 'enabled', 'allowedGrantTypes', 'allowedScopes', 'accessTokenLifetime', 'claims', 'claimsPrefix', 'authMethods', 'jwksUri', 'requireDPoP',
+  ...TLS_SUBJECT_FIELDS, 'tlsClientCertificateThumbprints', 'tlsClientCertificateBoundAccessTokens',
 ];
+/** Client fields a change may set to null to clear. */
+const CLEARABLE_CLIENT_FIELDS = ['authMethods', 'jwksUri', ...TLS_SUBJECT_FIELDS, 'tlsClientCertificateThumbprints'];
 const SECRET_FIELDS = ['value', 'expires', 'description'];
 const SCOPE_FIELDS = ['name', 'displayName', 'description', 'enabled', 'explicitOnly'];
 const RESOURCE_FIELDS = ['name', 'displayName', 'enabled', 'scopes', 'uri'];
@@ -211,7 +215,10 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
         // RFC 7591 §2: a client's keys are given by value or by reference, never both.
         throw new OAuthError('conflict', `client "${clientId}" holds ${current.jwks.keys.length} key(s); remove them before setting "jwksUri"`);
       }
-      const fields = withoutCleared({ ...current, ...o, secrets: withSecretIds(current.secrets) }, ['authMethods', 'jwksUri']);
+      // RFC 8705 §2.1.2: one registered subject; a new one replaces the old, whichever field it is.
+      const base: Record<string, unknown> = { ...current };
+      if (TLS_SUBJECT_FIELDS.some((f) => o[f] !== undefined && o[f] !== null)) for (const f of TLS_SUBJECT_FIELDS) delete base[f];
+      const fields = withoutCleared({ ...base, ...o, secrets: withSecretIds(current.secrets) }, CLEARABLE_CLIENT_FIELDS);
       requireKeysForPrivateKeyJwt(fields);
       const record = validated(parseClient, KEY.client(clientId), fields);
       if (o.allowedGrantTypes !== undefined) requireServedGrants(record.allowedGrantTypes);

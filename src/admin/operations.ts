@@ -1,4 +1,4 @@
-import type { ClaimValue, ClientAuthMethodName } from '../core/records';
+import type { ClaimValue, ClientAuthMethodName, TlsSubjectField } from '../core/records';
 import type { ClientKeysView, ClientKeyView, ClientView, CreatedSecret, KeyView, ResourceView, ScopeView, SecretView } from './views';
 
 /** A new secret: generated unless `value` is given; `expires` is an ISO 8601 date in the future. */
@@ -25,17 +25,30 @@ export interface NewClient {
   jwksUri?: string;
   /** Its tokens must be DPoP-bound: a token request without a DPoP proof is refused (docs/dpop.md). */
   requireDPoP?: boolean;
+  /** For tls_client_auth, exactly one of these five: the certificate's subject DN (RFC 4514) or one SAN (docs/mtls.md). */
+  tlsClientAuthSubjectDn?: string;
+  tlsClientAuthSanDns?: string;
+  tlsClientAuthSanUri?: string;
+  tlsClientAuthSanIp?: string;
+  tlsClientAuthSanEmail?: string;
+  /** For self_signed_tls_client_auth: the x5t#S256 thumbprints of its certificates. */
+  tlsClientCertificateThumbprints?: string[];
+  /** Its tokens are bound to the certificate of its token request (RFC 8705 §3). */
+  tlsClientCertificateBoundAccessTokens?: boolean;
   /** Refused when `authMethods` leaves out both secret methods. */
   secret?: NewSecret;
 }
 
+/** The fields a client's changes may set to `null` to clear them. */
+type Clearable = 'authMethods' | 'jwksUri' | TlsSubjectField | 'tlsClientCertificateThumbprints';
+
 /**
  * Fields of a client that can be changed; absent fields stay as they are. `null` clears
- * `authMethods` (back to the secret methods) or `jwksUri`.
+ * `authMethods` (back to the secret methods), `jwksUri`, a certificate subject field or the
+ * thumbprints. Setting one certificate subject field replaces the one the client had.
  */
-export type ClientChanges = Partial<Omit<NewClient, 'clientId' | 'secret' | 'authMethods' | 'jwksUri'>> & {
-  authMethods?: ClientAuthMethodName[] | null;
-  jwksUri?: string | null;
+export type ClientChanges = Partial<Omit<NewClient, 'clientId' | 'secret' | Clearable>> & {
+  [F in Clearable]?: NewClient[F] | null;
 };
 
 /** A public key for a client's private_key_jwt: a JWK, or a PEM public key or X.509 certificate. */

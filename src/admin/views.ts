@@ -51,6 +51,16 @@ export interface ClientView {
   keyIds: Array<string | null>;
   /** Whether its tokens must be DPoP-bound. */
   requireDPoP: boolean;
+  /** The certificate subject tls_client_auth checks (docs/mtls.md): one of these five is set, or none. */
+  tlsClientAuthSubjectDn: string | null;
+  tlsClientAuthSanDns: string | null;
+  tlsClientAuthSanUri: string | null;
+  tlsClientAuthSanIp: string | null;
+  tlsClientAuthSanEmail: string | null;
+  /** The x5t#S256 thumbprints self_signed_tls_client_auth accepts (besides the x5c of its keys). */
+  tlsClientCertificateThumbprints: string[];
+  /** Whether its tokens are bound to the certificate of its token request. */
+  tlsClientCertificateBoundAccessTokens: boolean;
 }
 
 /** A public key held in a client's record, for private_key_jwt; no key material. */
@@ -123,6 +133,13 @@ export function clientView(c: ClientRecord): ClientView {
     jwksUri: c.jwksUri ?? null,
     keyIds: (c.jwks?.keys ?? []).map((k) => k.kid ?? null),
     requireDPoP: c.requireDPoP ?? false,
+    tlsClientAuthSubjectDn: c.tlsClientAuthSubjectDn ?? null,
+    tlsClientAuthSanDns: c.tlsClientAuthSanDns ?? null,
+    tlsClientAuthSanUri: c.tlsClientAuthSanUri ?? null,
+    tlsClientAuthSanIp: c.tlsClientAuthSanIp ?? null,
+    tlsClientAuthSanEmail: c.tlsClientAuthSanEmail ?? null,
+    tlsClientCertificateThumbprints: [...(c.tlsClientCertificateThumbprints ?? [])],
+    tlsClientCertificateBoundAccessTokens: c.tlsClientCertificateBoundAccessTokens ?? false,
   };
 }
 

@@ -44,6 +44,13 @@ describe('POST /admin/clients/{id}/keys', () => {
       jwksUri: null,
       keyIds: [ecKid],
       requireDPoP: false,
+      tlsClientAuthSubjectDn: null,
+      tlsClientAuthSanDns: null,
+      tlsClientAuthSanUri: null,
+      tlsClientAuthSanIp: null,
+      tlsClientAuthSanEmail: null,
+      tlsClientCertificateThumbprints: [],
+      tlsClientCertificateBoundAccessTokens: false,
     });
     const changes = logs.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('client_changed'));
     expect(changes.map((l) => JSON.parse(l))).toEqual([

@@ -49,6 +49,13 @@ describe('POST /admin/clients', () => {
       jwksUri: null,
       keyIds: [],
       requireDPoP: false,
+      tlsClientAuthSubjectDn: null,
+      tlsClientAuthSanDns: null,
+      tlsClientAuthSanUri: null,
+      tlsClientAuthSanIp: null,
+      tlsClientAuthSanEmail: null,
+      tlsClientCertificateThumbprints: [],
+      tlsClientCertificateBoundAccessTokens: false,
     });
     // Its tokens count from its creation, so a client of the same id deleted earlier revives nothing.
     expect(body.client.tokensNotBefore).toBeGreaterThanOrEqual(before);
@@ -220,6 +227,13 @@ describe('POST /admin/clients/{id}/revoke-tokens', () => {
       jwksUri: null,
       keyIds: [],
       requireDPoP: false,
+      tlsClientAuthSubjectDn: null,
+      tlsClientAuthSanDns: null,
+      tlsClientAuthSanUri: null,
+      tlsClientAuthSanIp: null,
+      tlsClientAuthSanEmail: null,
+      tlsClientCertificateThumbprints: [],
+      tlsClientCertificateBoundAccessTokens: false,
     });
     const record = await stored('client');
     expect(record).toEqual({

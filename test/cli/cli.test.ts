@@ -92,7 +92,7 @@ describe('gatehouse on local state (what wrangler dev serves)', () => {
   it('shows and disables the client', async () => {
     const shown = await local(['clients', 'show', 'm2m']);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(/^client id: +m2m\nname: +-\nenabled: +true\ngrant types: +client_credentials\nscopes: +orders\.read\ntoken lifetime: +3600 s\nclaims: +client_tier=gold\nauth methods: +client_secret_basic client_secret_post\njwks uri: +-\nrequires DPoP: +false\nkeys: +-\ntokens not before: +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z\nsecrets:\n  ID +CREATED +EXPIRES +DESCRIPTION\n  [A-Za-z0-9_-]{11} +\d{4}-\d\d-\d\dT[\d:.]+Z +- +local only\n$/);
+    expect(shown.stdout).toMatch(/^client id: +m2m\nname: +-\nenabled: +true\ngrant types: +client_credentials\nscopes: +orders\.read\ntoken lifetime: +3600 s\nclaims: +client_tier=gold\nauth methods: +client_secret_basic client_secret_post\njwks uri: +-\nrequires DPoP: +false\ncertificate subject: +-\ncert thumbprints: +-\nbinds to certificate: +false\nkeys: +-\ntokens not before: +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z\nsecrets:\n  ID +CREATED +EXPIRES +DESCRIPTION\n  [A-Za-z0-9_-]{11} +\d{4}-\d\d-\d\dT[\d:.]+Z +- +local only\n$/);
     noHashes(shown);
     expect(await local(['clients', 'disable', 'm2m'])).toEqual({ code: 0, stdout: 'disabled client m2m\n', stderr: '' });
   });
@@ -123,7 +123,7 @@ describe('gatehouse on local state (what wrangler dev serves)', () => {
     });
     expect(await local(['clients', 'update', 'signer', '--auth-method', 'private_key_jwt'])).toEqual({ code: 0, stdout: 'updated client signer\n', stderr: '' });
     const shown = await local(['clients', 'show', 'signer']);
-    expect(shown.stdout).toMatch(new RegExp(`\nauth methods: +private_key_jwt\njwks uri: +-\nrequires DPoP: +false\nkeys: +${ecKid} ${CERTIFICATE_JWK.kid}\n`));
+    expect(shown.stdout).toMatch(new RegExp(`\nauth methods: +private_key_jwt\njwks uri: +-\nrequires DPoP: +false\ncertificate subject: +-\ncert thumbprints: +-\nbinds to certificate: +false\nkeys: +${ecKid} ${CERTIFICATE_JWK.kid}\n`));
   });
 
   it('removes a key by its kid, but not the last key of a client that uses private_key_jwt', async () => {
@@ -162,6 +162,19 @@ describe('gatehouse on local state (what wrangler dev serves)', () => {
       code: 0,
       stdout: 'the client publishes its keys at https://published.example/jwks; Gatehouse fetches them when it authenticates\n',
       stderr: '',
+    });
+  });
+
+  it('adds a client that authenticates with its certificate (tls_client_auth), bound tokens, no secret; a new subject replaces the old', async () => {
+    const r = await local(['clients', 'add', 'pki', '--auth-method', 'tls_client_auth', '--tls-san-dns', 'client-a.example.com', '--bind-certificate']);
+    expect(r).toEqual({ code: 0, stdout: 'added client pki (no secret)\n', stderr: '' });
+    expect(await local(['clients', 'update', 'pki', '--tls-subject-dn', 'CN=client-a,O=Example,C=US'])).toEqual({ code: 0, stdout: 'updated client pki\n', stderr: '' });
+    const shown = await local(['clients', 'show', 'pki']);
+    expect(shown.stdout).toMatch(/\nauth methods: +tls_client_auth\n.*\ncertificate subject: +tlsClientAuthSubjectDn=CN=client-a,O=Example,C=US\ncert thumbprints: +-\nbinds to certificate: +true\n/s);
+    expect(await local(['clients', 'update', 'pki', '--no-tls-subject'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'gatehouse: "authMethods" includes tls_client_auth, which needs one of tlsClientAuthSubjectDn, tlsClientAuthSanDns, tlsClientAuthSanUri, tlsClientAuthSanIp, tlsClientAuthSanEmail\n',
     });
   });
 
@@ -234,7 +247,7 @@ describe('gatehouse --url: the same commands through the admin API of the runnin
       remote(['clients', 'list', '--token', 'not-a-token']),
       remote(['clients', 'list'], { GATEHOUSE_CLIENT_SECRET: 'wrong' }),
     ]);
-    expect(json<{ clients: Array<{ clientId: string }> }>(clients).clients.map((c) => c.clientId)).toEqual(['billing', 'client', 'gatehouse-admin', 'm2m', 'published', 'signer']);
+    expect(json<{ clients: Array<{ clientId: string }> }>(clients).clients.map((c) => c.clientId)).toEqual(['billing', 'client', 'gatehouse-admin', 'm2m', 'pki', 'published', 'signer']);
     noHashes(clients);
     expect(json<{ keys: unknown[] }>(keys).keys).toEqual([expect.objectContaining({ status: 'signing', alg: 'RS256' })]);
     expect(ghost).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: no client "ghost"\n' });

@@ -43,7 +43,9 @@ describe('gatehouse --help', () => {
     expect(keys.stdout).toContain('--file FILE');
     expect(keys.stdout).toContain('a private key is refused before anything leaves this machine');
     const update = await runMain(['clients', 'update', '-h']);
-    for (const option of ['--auth-method METHOD', '--jwks-uri URL', '--no-jwks-uri']) expect(update.stdout).toContain(option);
+    for (const option of ['--auth-method METHOD', '--jwks-uri URL', '--no-jwks-uri', '--tls-subject-dn DN', '--tls-thumbprint X5T', '--bind-certificate']) {
+      expect(update.stdout).toContain(option);
+    }
     expect((await runMain(['resources', 'update', '-h'])).stdout).toContain('--uri URI');
   });
 });
@@ -78,6 +80,9 @@ describe('usage errors: exit 2, a message on stderr, nothing on stdout', () => {
     [['clients', 'keys', 'add', 'c'], "gatehouse: missing --file\nRun 'gatehouse clients keys add --help' for usage.\n"],
     [['clients', 'keys', 'remove', 'c'], "gatehouse: missing <kid>\nRun 'gatehouse clients keys remove --help' for usage.\n"],
     [['clients', 'update', 'c', '--jwks-uri', 'https://c.example/jwks', '--no-jwks-uri'], "gatehouse: --jwks-uri and --no-jwks-uri cannot be combined\nRun 'gatehouse clients update --help' for usage.\n"],
+    [['clients', 'add', 'c', '--tls-subject-dn', 'CN=c', '--tls-san-dns', 'c.example'], "gatehouse: give one of --tls-subject-dn, --tls-san-dns, --tls-san-uri, --tls-san-ip, --tls-san-email; got --tls-subject-dn, --tls-san-dns\nRun 'gatehouse clients add --help' for usage.\n"],
+    [['clients', 'update', 'c', '--tls-san-ip', '192.0.2.1', '--no-tls-subject'], "gatehouse: --no-tls-subject cannot be combined with a --tls-subject-dn or --tls-san-* option\nRun 'gatehouse clients update --help' for usage.\n"],
+    [['clients', 'update', 'c', '--bind-certificate', '--no-bind-certificate'], "gatehouse: --bind-certificate and --no-bind-certificate cannot be combined\nRun 'gatehouse clients update --help' for usage.\n"],
     [['resources', 'update', 'r'], "gatehouse: nothing to change: give at least one option\nRun 'gatehouse resources update --help' for usage.\n"],
     [['resources', 'update', 'r', '--uri', 'https://r.example/', '--no-uri'], "gatehouse: --uri and --no-uri cannot be combined\nRun 'gatehouse resources update --help' for usage.\n"],
     [['resources', 'update', 'r', '--enable', '--disable'], "gatehouse: --enable and --disable cannot be combined\nRun 'gatehouse resources update --help' for usage.\n"],

@@ -1,5 +1,5 @@
 import type { ClientChanges, NewClient } from '../../admin/operations';
-import type { ClaimValue, ClientAuthMethodName } from '../../core/records';
+import type { ClaimValue, ClientAuthMethodName, TlsSubjectField } from '../../core/records';
 import type { ClientView } from '../../admin/views';
 import { UsageError, type CommandSpec, type OptionSpec, type OptionValues } from '../command';
 import { fields, indent, show, table } from '../output';
@@ -34,12 +34,48 @@ const SETTING_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     multiple: true,
     value: 'METHOD',
-    description: 'How it may authenticate: client_secret_basic, client_secret_post or private_key_jwt (repeat; default the two secret methods).',
+    description:
+      'How it may authenticate: client_secret_basic, client_secret_post, private_key_jwt, tls_client_auth or self_signed_tls_client_auth (repeat; default the two secret methods).',
   },
   'jwks-uri': { type: 'string', value: 'URL', description: 'Where it publishes its public keys for private_key_jwt (https; http only for localhost).' },
   'require-dpop': { type: 'boolean', description: 'Its tokens must be DPoP-bound (RFC 9449): a token request without a proof is refused.' },
   'no-require-dpop': { type: 'boolean', description: 'Let it get bearer tokens again.' },
+  'tls-subject-dn': { type: 'string', value: 'DN', description: 'For tls_client_auth: the subject DN its certificate must have, as RFC 4514 prints it (CN=a,O=b,C=US).' },
+  'tls-san-dns': { type: 'string', value: 'NAME', description: 'For tls_client_auth, instead: a DNS name its certificate must hold as a SAN.' },
+  'tls-san-uri': { type: 'string', value: 'URI', description: 'For tls_client_auth, instead: a URI SAN.' },
+  'tls-san-ip': { type: 'string', value: 'IP', description: 'For tls_client_auth, instead: an IP address SAN.' },
+  'tls-san-email': { type: 'string', value: 'EMAIL', description: 'For tls_client_auth, instead: an email SAN.' },
+  'tls-thumbprint': {
+    type: 'string',
+    multiple: true,
+    value: 'X5T',
+    description: 'For self_signed_tls_client_auth: the x5t#S256 of a certificate it may present (repeat; replaces the list).',
+  },
+  'bind-certificate': { type: 'boolean', description: 'Bind its tokens to the certificate of its token request (RFC 8705 §3); a request without one is refused.' },
+  'no-bind-certificate': { type: 'boolean', description: 'Let it get tokens not bound to a certificate again.' },
 };
+
+/** The command-line option of each tls_client_auth subject field. */
+const SUBJECT_OPTIONS: Record<string, TlsSubjectField> = {
+  'tls-subject-dn': 'tlsClientAuthSubjectDn',
+  'tls-san-dns': 'tlsClientAuthSanDns',
+  'tls-san-uri': 'tlsClientAuthSanUri',
+  'tls-san-ip': 'tlsClientAuthSanIp',
+  'tls-san-email': 'tlsClientAuthSanEmail',
+};
+
+/** The certificate settings given (docs/mtls.md); exactly one subject option at most (RFC 8705 §2.1.2). */
+function certificateOptions(o: OptionValues, command: string): Partial<NewClient> {
+  const subjects = Object.keys(SUBJECT_OPTIONS).filter((name) => o[name] !== undefined);
+  if (subjects.length > 1) throw new UsageError(`give one of --${Object.keys(SUBJECT_OPTIONS).join(', --')}; got --${subjects.join(', --')}`, command);
+  if (o['bind-certificate'] && o['no-bind-certificate']) throw new UsageError('--bind-certificate and --no-bind-certificate cannot be combined', command);
+  return {
+    ...(subjects[0] === undefined ? {} : { [SUBJECT_OPTIONS[subjects[0]]!]: o[subjects[0]] as string }),
+    ...(o['tls-thumbprint'] ? { tlsClientCertificateThumbprints: o['tls-thumbprint'] as string[] } : {}),
+    ...(o['bind-certificate'] ? { tlsClientCertificateBoundAccessTokens: true } : {}),
+    ...(o['no-bind-certificate'] ? { tlsClientCertificateBoundAccessTokens: false } : {}),
+  };
+}
 
 const SECRET_METHODS = ['client_secret_basic', 'client_secret_post'];
 
@@ -66,12 +102,19 @@ function settings(o: OptionValues, command: string): Partial<Omit<NewClient, 'cl
     ...(o['auth-method'] ? { authMethods: o['auth-method'] as ClientAuthMethodName[] } : {}),
     ...(o['jwks-uri'] === undefined ? {} : { jwksUri: o['jwks-uri'] as string }),
     ...requireDpopOption(o, command),
+    ...certificateOptions(o, command),
   };
 }
 
 /** Epoch seconds as an ISO 8601 date, for people. */
 function isoDate(seconds: number): string {
   return new Date(seconds * 1000).toISOString();
+}
+
+/** The registered tls_client_auth subject as `field=value`, or null. */
+function certificateSubject(c: ClientView): string | null {
+  const field = Object.values(SUBJECT_OPTIONS).find((f) => c[f] !== null);
+  return field === undefined ? null : `${field}=${c[field]}`;
 }
 
 function clientDetails(c: ClientView): string {
@@ -88,6 +131,9 @@ function clientDetails(c: ClientView): string {
       ['auth methods', show(c.authMethods)],
       ['jwks uri', show(c.jwksUri)],
       ['requires DPoP', String(c.requireDPoP)],
+      ['certificate subject', show(certificateSubject(c))],
+      ['cert thumbprints', show(c.tlsClientCertificateThumbprints)],
+      ['binds to certificate', String(c.tlsClientCertificateBoundAccessTokens)],
       ['keys', show(c.keyIds.map((kid) => kid ?? '(no kid)'))],
       ['tokens not before', c.tokensNotBefore === null ? '-' : isoDate(c.tokensNotBefore)],
     ]) + `secrets:\n${indent(secretsTable(c.secrets))}`
@@ -178,6 +224,8 @@ export const clientsCommand: CommandSpec = {
       options: {
         ...SETTING_OPTIONS,
         'no-jwks-uri': { type: 'boolean', description: 'Clear its jwks uri.' },
+        'no-tls-subject': { type: 'boolean', description: 'Clear its tls_client_auth subject.' },
+        'no-tls-thumbprints': { type: 'boolean', description: 'Clear its self_signed_tls_client_auth thumbprints.' },
       },
       target: true,
       details: KEY_DETAILS,
@@ -185,9 +233,17 @@ export const clientsCommand: CommandSpec = {
         if (ctx.options['jwks-uri'] !== undefined && ctx.options['no-jwks-uri']) {
           throw new UsageError('--jwks-uri and --no-jwks-uri cannot be combined', 'clients update');
         }
+        if (ctx.options['no-tls-subject'] && Object.keys(SUBJECT_OPTIONS).some((name) => ctx.options[name] !== undefined)) {
+          throw new UsageError('--no-tls-subject cannot be combined with a --tls-subject-dn or --tls-san-* option', 'clients update');
+        }
+        if (ctx.options['tls-thumbprint'] !== undefined && ctx.options['no-tls-thumbprints']) {
+          throw new UsageError('--tls-thumbprint and --no-tls-thumbprints cannot be combined', 'clients update');
+        }
         const changes: ClientChanges = {
           ...settings(ctx.options, 'clients update'),
           ...(ctx.options['no-jwks-uri'] ? { jwksUri: null } : {}),
+          ...(ctx.options['no-tls-subject'] ? Object.fromEntries(Object.values(SUBJECT_OPTIONS).map((f) => [f, null])) : {}),
+          ...(ctx.options['no-tls-thumbprints'] ? { tlsClientCertificateThumbprints: null } : {}),
         };
         if (Object.keys(changes).length === 0) throw new UsageError('nothing to change: give at least one option', 'clients update');
         const client = await (await ctx.target()).ops.updateClient(ctx.args[0]!, changes);

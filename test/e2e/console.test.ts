@@ -211,6 +211,32 @@ describe('the admin console in a browser', () => {
     expect(await text('[role=alert]')).toBe('The token endpoint would refuse: invalid_scope, “scope "gatehouse.admin" is not allowed for this client”.');
   });
 
+  it('imports an IdentityServer appsettings.json after a preview of what it adds and changes', async () => {
+    await page.goto(consoleUrl('/import'));
+    await shot('import');
+    const input = await page.$('#file');
+    await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(join(import.meta.dirname, '..', '..', 'examples', 'identityserver.json'));
+    expect(await clickAndWait('main button[type=submit]')).toBe(200);
+    const rows = await page.$$eval('tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    // orders.read exists from the scopes journey, disabled: the import would enable it.
+    expect(rows).toEqual([
+      ['API scope', 'orders.read', 'replaced', 'enabled'],
+      ['API scope', 'orders.write', 'added', ''],
+      ['API resource', 'orders', 'added', ''],
+      ['client', 'billing', 'added', ''],
+    ]);
+    await shot('import-preview');
+    expect(await clickAndWait('main form[action$="/import/apply"] button')).toBe(200);
+    expect(await text('div.notice[role=status]')).toContain('Imported: 3 added, 1 replaced.');
+    // The imported client works with the secret IdentityServer had for it ("secret").
+    const res = await fetch(`${server.url}/connect/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=billing&client_secret=secret',
+    });
+    expect(res.status).toBe(200);
+  });
+
   it('rotates the signing key, and the timeline shows the new key', async () => {
     await page.goto(consoleUrl('/keys'));
     const statuses = () => page.$$eval('svg.timeline g.key', (gs) => gs.map((g) => g.getAttribute('data-status')));

@@ -44,7 +44,9 @@ export const consoleCatalogRoutes = new Hono<ConsoleEnv>()
   .get('/scopes/new', (c) => page(c, <ScopeFormPage viewer={c.get('viewer')} />))
   .post('/scopes', async (c) => {
     const form = await readConsoleForm(c);
-    const fields = { name: form.text('name') ?? '', ...scopeFields(form) };
+    // A new scope gets only the texts given; an edit sends empty ones, to clear them.
+    const { displayName, description, ...flags } = scopeFields(form);
+    const fields = { name: form.text('name') ?? '', ...flags, ...(displayName ? { displayName } : {}), ...(description ? { description } : {}) };
     try {
       await ops(c).addScope(fields);
     } catch (error) {
@@ -95,7 +97,8 @@ export const consoleCatalogRoutes = new Hono<ConsoleEnv>()
   .post('/resources', async (c) => {
     const form = await readConsoleForm(c);
     const uri = form.text('uri');
-    const fields = { name: form.text('name') ?? '', ...resourceFields(form), ...(uri ? { uri } : {}) };
+    const { displayName, ...rest } = resourceFields(form);
+    const fields = { name: form.text('name') ?? '', ...rest, ...(displayName ? { displayName } : {}), ...(uri ? { uri } : {}) };
     try {
       await ops(c).addResource(fields);
     } catch (error) {

@@ -8,6 +8,7 @@ import { CONSOLE_CSS, CONSOLE_JS } from './assets';
 import { consoleCatalogRoutes } from './catalog-routes';
 import { consoleClientRoutes } from './clients-routes';
 import { consoleEvaluateRoutes } from './evaluate';
+import { consoleImportRoutes } from './import';
 import { consoleKeyRoutes } from './keys-routes';
 import { ErrorPage } from './error-page';
 import { readConsoleForm } from './form';
@@ -62,7 +63,7 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
   .get('/assets/console.js', asset(CONSOLE_JS, 'text/javascript; charset=utf-8'))
   .use('*', async (c, next) => {
     if (c.req.method !== 'POST') return next();
-    const limit = c.req.path === `${CONSOLE_PATH}/import/preview` ? MAX_IMPORT_BYTES : MAX_FORM_BYTES;
+    const limit = c.req.path.startsWith(`${CONSOLE_PATH}/import/`) ? MAX_IMPORT_BYTES : MAX_FORM_BYTES;
     return bodyLimit({ maxSize: limit, onError: tooLarge })(c, next);
   })
 
@@ -97,6 +98,7 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
   .route('/', consoleKeyRoutes)
   .route('/', consoleCatalogRoutes)
   .route('/', consoleEvaluateRoutes)
+  .route('/', consoleImportRoutes)
   .all('*', () => {
     throw new OAuthError('not_found', 'there is no such page in the console');
   });

@@ -69,6 +69,8 @@ export interface Bindings {
   ACCESS_ALLOWED_GROUPS?: string;
   /** The `jti`s of client assertions already used, one object per client (src/core/assertion-replay.ts). */
   ASSERTION_REPLAY?: DurableObjectNamespace<import('./core/assertion-replay').AssertionReplayCache>;
+  /** The one writer of the revoked-token document (src/core/revocation-list.ts). */
+  REVOCATIONS?: DurableObjectNamespace<import('./core/revocation-list').RevocationList>;
   /** Counts failed client authentications per caller IP address (src/core/auth-limiter.ts). */
   AUTH_LIMITER?: DurableObjectNamespace<import('./core/auth-limiter').AuthFailureLimiter>;
 }

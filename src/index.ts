@@ -17,6 +17,7 @@ import { runScheduled } from './scheduled';
 
 export { AssertionReplayCache } from './core/assertion-replay';
 export { AuthFailureLimiter } from './core/auth-limiter';
+export { RevocationList } from './core/revocation-list';
 
 /** The Worker's one Hono app: OAuth endpoints, the admin API, and one error handler for all of them. */
 export const app = new Hono<AppEnv>()

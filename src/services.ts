@@ -48,7 +48,7 @@ export function buildServices(env: Bindings): Services {
   const kv = env.GATEHOUSE;
   const clients = new ClientStore(kv, isolateCache(config));
   const keyRing = new KeyRingStore(kv, isolateCache(config, 1), config.keyEncryptionKey);
-  const revocations = new RevocationStore(kv, isolateCache(config));
+  const revocations = new RevocationStore(kv, config.storeCacheMs, env.REVOCATIONS);
   const { gateway } = config;
   // Trusted issuers' and clients' key sets are fetched and kept under the same rules.
   const remoteKeySets = {

@@ -24,6 +24,15 @@ describe('the Cron Trigger', () => {
     expect(ring.keys.map((k) => [k.alg, k.assertionKey])).toEqual([[alg, undefined]]);
   });
 
+  it('publishes the revocation document, carrying in revoked:{jti} entries of earlier versions', async () => {
+    await env.GATEHOUSE.delete('revocations');
+    await env.GATEHOUSE.put('revoked:from-before', '{}', { expirationTtl: 3600 });
+    await runScheduled(createScheduledController({ scheduledTime: Date.now() }), env);
+    const doc = (await env.GATEHOUSE.get('revocations', 'json')) as { tokens: Array<[string, number]> };
+    expect(doc.tokens.map(([jti]) => jti)).toContain('from-before');
+    await env.GATEHOUSE.delete('revoked:from-before');
+  });
+
   it('logs key_rotation_failed and fails the run when KEY_ENCRYPTION_KEY is missing, writing nothing', async () => {
     await env.GATEHOUSE.delete('keys');
     const lines: string[] = [];

@@ -13,6 +13,7 @@ import {
   type ScopeRecord,
   type SecretRecord,
 } from '../core/records';
+import { localRevocationWriter, type RevocationWriter } from '../core/revocation-document';
 import { hashSecret } from '../core/secrets';
 import { KEY, listKeys, MAX_KEY_BYTES, parseRecord, readText, writeText } from '../core/store';
 import { OAuthError } from '../errors';
@@ -30,6 +31,11 @@ export interface KvOperationsOptions {
   allowWeakSecrets: boolean;
   config: Config;
   onChange?: (change: AdminChange) => void;
+  /**
+   * Where token revocations go: the Worker's `RevocationList` object; omitted (local state, where
+   * none runs), the document in KV directly.
+   */
+  revocations?: RevocationWriter;
   /** Epoch milliseconds; defaults to the clock. */
   now?: () => number;
 }
@@ -395,8 +401,8 @@ export function kvAdminOperations(kv: KVNamespace, options: KvOperationsOptions)
       const id = checkJti(jti);
       // The operator does not know the token's `exp`: the entry outlives the longest-lived token
       // plus the leeway validators allow after `exp`, as the revocation endpoint's does (RFC 7009).
-      const ttl = MAX_ACCESS_TOKEN_LIFETIME + acceptanceLeewaySeconds(options.config.gateway);
-      await writeText(kv, KEY.revoked(id), JSON.stringify({ revokedAt: nowSeconds(), by: 'operator' }), { expirationTtl: ttl });
+      const until = nowSeconds() + MAX_ACCESS_TOKEN_LIFETIME + acceptanceLeewaySeconds(options.config.gateway);
+      await (options.revocations ?? localRevocationWriter(kv)).revoke(id, until);
       changed({ kind: 'token', action: 'revoked', name: id });
     },
   };

@@ -15,14 +15,14 @@ export function loggedAdminOperations(env: Bindings, by: string): AdminOperation
   const ops = kvAdminOperations(env.GATEHOUSE, {
     allowWeakSecrets: false,
     config: services.config,
+    // The deployment's one writer of the revocation document; it also applies a revocation to this isolate at once.
+    revocations: services.revocations,
     onChange(change: AdminChange) {
       const fields = { action: change.action, by, ...(change.secretId ? { credential_id: change.secretId } : {}) };
       if (change.kind === 'client') {
         services.clients.forget(change.name);
         log('info', 'client_changed', { client_id: change.name, ...fields });
       } else if (change.kind === 'token') {
-        // This isolate may hold "not revoked" for the jti: drop it, so the revocation applies here at once.
-        services.revocations.forget(change.name);
         log('info', 'token_revoked', { jti: change.name, by });
       } else {
         services.catalog.forget();

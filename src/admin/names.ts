@@ -37,7 +37,7 @@ export function checkClientId(value: unknown): string {
   return checkKeyName('clientId', value, KEY.client);
 }
 
-/** Checks the `jti` of a token to revoke, so that it names a `revoked:` key. */
+/** Checks the `jti` of a token to revoke: a name KV could hold, as the `revoked:` keys of earlier versions did. */
 export function checkJti(value: unknown): string {
   return checkKeyName('jti', value, KEY.revoked);
 }

@@ -13,6 +13,7 @@ export type LogEvent =
   | 'signing_unavailable'
   | 'key_rotated'
   | 'key_rotation_failed'
+  | 'revocations_publish_failed'
   | 'client_auth_limited'
   | 'auth_limiter_unavailable'
   | 'client_changed'

@@ -8,7 +8,10 @@ export const KEY = {
   scope: (name: string) => `scope:${name}`,
   resource: (name: string) => `resource:${name}`,
   keyRing: 'keys',
+  /** Revoked tokens, one entry each: written before the `revocations` document, read during the change. */
   revoked: (jti: string) => `revoked:${jti}`,
+  /** Every revoked token in one document (src/core/revocation-document.ts). */
+  revocations: 'revocations',
 } as const;
 
 /** KV keys are at most 512 bytes; longer identifiers cannot name a record. */
@@ -81,7 +84,7 @@ export function parseRecord<T>(key: string, raw: string, parse: (key: string, ra
   }
 }
 
-function storeUnavailable(key: string, cause: unknown): OAuthError {
+export function storeUnavailable(key: string, cause: unknown): OAuthError {
   log('error', 'store_unavailable', { key, cause: cause instanceof Error ? cause.message : String(cause) });
   return new OAuthError('temporarily_unavailable', 'the configuration store is unavailable; try again shortly', {
     headers: { 'Retry-After': '5' },

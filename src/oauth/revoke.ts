@@ -14,7 +14,7 @@ import { REVOCATION_PATH } from './paths';
 
 /**
  * POST /connect/revocation (RFC 7009). The client authenticates as at the token endpoint (§2.1);
- * an access token issued to it is denied (`revoked:{jti}`) until it would have expired, plus the
+ * an access token issued to it is denied (the `revocations` document) until it would have expired, plus the
  * leeway validators (this Gatehouse's gateway included) allow on `exp`. The answer is 200 with
  * an empty body whether or not there was anything to revoke (§2.2): an invalid, expired or
  * unknown token needs no revocation, and another client's token is left alone, as IdentityServer
@@ -32,7 +32,6 @@ export const revocationRoutes = new Hono<AppEnv>().post(REVOCATION_PATH, async (
   const token = form.get('token');
   if (!token) throw new OAuthError('invalid_request', 'token is required');
 
-  const now = Math.floor(Date.now() / 1000);
   const leeway = acceptanceLeewaySeconds(config.gateway);
   let accepted: AcceptedToken | undefined;
   try {
@@ -44,7 +43,7 @@ export const revocationRoutes = new Hono<AppEnv>().post(REVOCATION_PATH, async (
   if (accepted) {
     const { jti, exp } = accepted.payload;
     if (accepted.clientId === client.clientId) {
-      await services.revocations.revoke(jti!, exp! + leeway, { clientId: client.clientId, revokedAt: now, by: 'client' });
+      await services.revocations.revoke(jti!, exp! + leeway);
       log('info', 'token_revoked', { client_id: client.clientId, jti });
     } else {
       log('warn', 'token_revocation_refused', { client_id: client.clientId, jti, reason: 'the token was issued to another client' });

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { basic, clientRecord, put, SECRET, tokenRequest } from '../helpers/fixtures';
+import { basic, clientRecord, put, putRevokedTokens, revokedTokens, SECRET, tokenRequest } from '../helpers/fixtures';
 import { ADMIN_ID, admin, adminToken, expectError, expectJson, mintToken, seedAdmin } from '../helpers/admin';
 
 const REALM = 'Bearer realm="gatehouse"';
@@ -75,7 +75,7 @@ describe('admin API authentication (RFC 6750)', () => {
   it('refuses a revoked token', async () => {
     const token = await adminToken();
     const jti = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).jti;
-    await put(`revoked:${jti}`, '1');
+    await putRevokedTokens({ ...(await revokedTokens()), [jti]: Math.floor(Date.now() / 1000) + 3600 });
     await expectError(await admin('GET', '/clients', token), 401, 'invalid_token', 'the token has been revoked', invalidToken('the token has been revoked'));
   });
 

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { base64url, importJWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../src/index';
-import { clientRecord, ORIGIN, put } from '../helpers/fixtures';
+import { clientRecord, ORIGIN, put, putRevokedTokens, revokedTokens } from '../helpers/fixtures';
 import {
   callWith, claims, envWith, foreignKey, issuedToken, newProbe, now, originSaw, seedWithKey, sign, unsignedToken,
   type Echo, type RingKey,
@@ -264,7 +264,7 @@ describe('gateway: bad tokens never reach the origin (RFC 6750 §3.1)', () => {
   it('refuses a revoked token', async () => {
     const revoked = await ringToken({ jti: 'revoked-jti-1' });
     expect((await callWith(revoked, '/api/x')).status).toBe(200);
-    await put('revoked:revoked-jti-1', { revokedAt: now() });
+    await putRevokedTokens({ ...(await revokedTokens()), 'revoked-jti-1': now() + 3600 });
     await expectInvalidToken(revoked, 'the token has been revoked');
   });
 });

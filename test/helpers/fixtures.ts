@@ -88,3 +88,14 @@ export async function seedResourceSecret(): Promise<void> {
 export function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
 }
+
+/** The revoked tokens of the `revocations` document (`jti` → epoch seconds), {} while it does not exist. */
+export async function revokedTokens(): Promise<Record<string, number>> {
+  const doc = (await env.GATEHOUSE.get('revocations', 'json')) as { tokens: Array<[string, number]> } | null;
+  return Object.fromEntries(doc?.tokens ?? []);
+}
+
+/** Writes the `revocations` document as isolates read it (docs/storage.md). */
+export async function putRevokedTokens(tokens: Record<string, number>): Promise<void> {
+  await env.GATEHOUSE.put('revocations', JSON.stringify({ tokens: Object.entries(tokens) }));
+}

@@ -84,7 +84,7 @@ export function callWith(token: string | undefined, path: string, init: RequestI
 }
 
 /** The bindings with settings changed: a configuration of its own, with caches of its own. */
-export function envWith(settings: Partial<Record<Exclude<keyof Bindings, 'GATEHOUSE' | 'AUTH_LIMITER' | 'ASSERTION_REPLAY'>, string>>): Bindings {
+export function envWith(settings: Partial<Record<Exclude<keyof Bindings, 'GATEHOUSE' | 'AUTH_LIMITER' | 'ASSERTION_REPLAY' | 'REVOCATIONS'>, string>>): Bindings {
   return { ...env, ...settings };
 }
 

@@ -4,6 +4,7 @@ import { importRecords } from '../../admin/import-records';
 import type { ImportBundle } from '../../admin/operations';
 import { loadConfig } from '../../config';
 import { ConfigError } from '../../config-error';
+import { updateLocalRevocations } from '../../core/revocation-document';
 import { KEY } from '../../core/store';
 import { UsageError, type CommandSpec } from '../command';
 import { ensureLocalKeyEncryptionKey } from '../dev-vars';
@@ -51,6 +52,9 @@ keys published (docs/keys.md).`,
       // The same validation and writing as `gatehouse import`; a seed replaces records of the same names.
       const imported = await importRecords(kv, bundle, true, () => {}, Date.now());
       const records = Object.values(imported.created).flat().length + Object.values(imported.replaced).flat().length;
+      // The revocation document, so the local server reads one document rather than a key per token
+      // (and revocations of earlier versions' `revoked:{jti}` keys are carried into it).
+      await updateLocalRevocations(kv, Math.floor(Date.now() / 1000));
       // The setting as the Worker will read it: .dev.vars over wrangler.toml [vars], as wrangler dev does.
       const signingAlg = algOf(chosenAlg ?? state.env.TOKEN_SIGNING_ALG);
       const seeded = await ensureSigningKey(await kv.get(KEY.keyRing), kek, signingAlg, { newKey: ctx.options['new-key'] === true });

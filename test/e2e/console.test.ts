@@ -71,7 +71,14 @@ describe('the admin console in a browser', () => {
     expect(await signIn(page, 'console', 'wrong-secret')).toBe(401);
     expect(await text('[role=alert]')).toContain('Sign-in failed');
 
-    expect(await signIn(page, 'console', 'console-secret')).toBe(200);
+    // From the keyboard alone: type, Tab to the secret, Enter submits.
+    await page.$eval('#client_id', (e) => ((e as unknown as { value: string }).value = ''));
+    await page.focus('#client_id');
+    await page.keyboard.type('console');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('console-secret');
+    const [signedIn] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect(signedIn!.status()).toBe(200);
     expect(page.url()).toBe(consoleUrl('/clients'));
     expect(await text('.who')).toContain('Signed in as console');
     const ids = await page.$$eval('tbody tr td:first-child a', (as) => as.map((a) => a.textContent));
@@ -253,6 +260,19 @@ describe('the admin console in a browser', () => {
     // The JWKS publishes both at once.
     const jwks = (await (await fetch(`${server.url}/.well-known/openid-configuration/jwks`)).json()) as { keys: Array<{ alg: string }> };
     expect(jwks.keys.filter((k) => k.alg === 'RS256')).toHaveLength(2);
+  });
+
+  it('is usable at 360 px wide: no page scrolls sideways', async () => {
+    await page.setViewport({ width: 360, height: 740 });
+    for (const path of ['/clients', '/clients/client', '/keys', '/scopes', '/evaluate?client=client', '/import']) {
+      await page.goto(consoleUrl(path));
+      expect({ path, width: await page.evaluate('document.documentElement.scrollWidth') }).toEqual({ path, width: 360 });
+    }
+    await page.goto(consoleUrl('/clients'));
+    await shot('clients-360');
+    await page.goto(consoleUrl('/keys'));
+    await shot('keys-360');
+    await page.setViewport({ width: 1100, height: 800 });
   });
 
   it('signs out', async () => {

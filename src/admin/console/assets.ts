@@ -42,7 +42,8 @@ main { max-width: 64rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
+td code, td a { overflow-wrap: anywhere; }
 th { font-size: .875rem; color: var(--muted); }
 .table-wrap { overflow-x: auto; }
 label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
@@ -65,7 +66,8 @@ button.danger, .button.danger { background: var(--danger); border-color: var(--d
 .badge.on { color: var(--ok); } .badge.off { color: var(--danger); }
 .searchbar { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; }
 .searchbar label { margin: 0; }
-.timeline { width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+.timeline-wrap { overflow-x: auto; }
+.timeline { width: 100%; min-width: 720px; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
 .legend { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; padding: 0; font-size: .875rem; }
 .swatch { display: inline-block; width: 1rem; height: .75rem; margin-right: .35rem; vertical-align: middle; border: 1px solid #444; }
 .swatch.published { background: #9ecbff; } .swatch.signing { background: #1a7f37; } .swatch.retired { background: #c9c9c9; }

@@ -61,7 +61,9 @@ export function KeysPage(props: {
         </li>
         <li>faint, dashed: projected</li>
       </ul>
-      <KeyTimeline rows={rows} now={props.now} nextRotation={props.nextRotation} />
+      <div class="timeline-wrap" tabindex={0} aria-label="Timeline; scrolls sideways on a narrow screen">
+        <KeyTimeline rows={rows} now={props.now} nextRotation={props.nextRotation} />
+      </div>
       <h2 id="key-table">Keys</h2>
       <div class="table-wrap">
         <table aria-labelledby="key-table">

@@ -68,6 +68,7 @@ export async function startGatehouse({ build, port, entries, bindings = {}, insp
         durableObjects: {
           AUTH_LIMITER: { className: 'AuthFailureLimiter', useSQLite: true },
           ASSERTION_REPLAY: { className: 'AssertionReplayCache', useSQLite: true },
+          REVOCATIONS: { className: 'RevocationList', useSQLite: true },
         },
         bindings: { KEY_ENCRYPTION_KEY: BENCH_KEK, SCOPE_CLAIM_FORMAT: 'string', ...bindings },
       },
@@ -231,6 +232,7 @@ export async function startBareWorkerd({ build, port, entries, origin, bindings 
   const durableObjects = [
     ['AUTH_LIMITER', 'AuthFailureLimiter'],
     ['ASSERTION_REPLAY', 'AssertionReplayCache'],
+    ['REVOCATIONS', 'RevocationList'],
   ];
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (

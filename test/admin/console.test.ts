@@ -149,6 +149,52 @@ describe('admin console: sessions', () => {
   });
 });
 
+describe('admin console: pages and changes', () => {
+  it('answers an unknown page or record with a 404 page, and leaves the admin API its own answers', async () => {
+    const { cookie } = await signIn();
+    const missing = await request('/nothing-here', { headers: { Cookie: cookie } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('Content-Type')).toBe('text/html; charset=UTF-8');
+    expect(await missing.text()).toContain('there is no such page in the console');
+    const noClient = await request('/clients/nobody', { headers: { Cookie: cookie } });
+    expect(noClient.status).toBe(404);
+    expect(await noClient.text()).toContain('no client &quot;nobody&quot;');
+    // The JSON admin API still answers for itself.
+    const api = await app.fetch(new Request(`${ORIGIN}/admin/clients`), env);
+    expect(api.status).toBe(401);
+    expect(api.headers.get('Content-Type')).toBe('application/json');
+  });
+
+  it('creates a client from the template (201, the secret in the page once) and refuses a duplicate with 409', async () => {
+    const { cookie } = await signIn();
+    const csrf = await csrfOf(await request('/clients/new', { headers: { Cookie: cookie } }));
+    const created = await request('/clients', form({ _csrf: csrf, clientId: 'job', scope: 'api1', accessTokenLifetime: '600' }, cookie));
+    expect(created.status).toBe(201);
+    const secret = /id="new-secret" class="secret" type="text" readonly="" value="([A-Za-z0-9_-]{43})"/.exec(await created.text())![1]!;
+    const stored = JSON.parse((await env.GATEHOUSE.get('client:job'))!) as Record<string, unknown>;
+    expect(stored).toMatchObject({ clientId: 'job', allowedScopes: ['api1'], allowedGrantTypes: ['client_credentials'], accessTokenLifetime: 600 });
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    const again = await request('/clients', form({ _csrf: csrf, clientId: 'job' }, cookie));
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('client &quot;job&quot; already exists');
+  });
+
+  it('escapes what records hold: a client name cannot inject markup', async () => {
+    const { cookie } = await signIn();
+    const csrf = await csrfOf(await request('/clients/client', { headers: { Cookie: cookie } }));
+    expect((await request('/clients/client/settings', form({ _csrf: csrf, name: '<script>alert(1)</script>', scope: 'api1' }, cookie))).status).toBe(200);
+    const html = await (await request('/clients', { headers: { Cookie: cookie } })).text();
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>alert');
+  });
+
+  it('refuses a form over 64 KiB with 413', async () => {
+    const { cookie } = await signIn();
+    const res = await request('/clients', form({ clientId: 'x'.repeat(70 * 1024) }, cookie));
+    expect(res.status).toBe(413);
+  });
+});
+
 describe('admin console: Evaluate', () => {
   it('shows the claims the token endpoint would issue, without issuing a token', async () => {
     const { cookie } = await signIn();

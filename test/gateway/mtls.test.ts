@@ -1,11 +1,13 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, type JWK } from 'jose';
+import { accessTokenHash } from '../../src/core/dpop';
 import { app } from '../../src/index';
 import { createAssertionVerifier } from '../../src/origin/verify-assertion';
 import { client as clientCert, other, selfSigned } from '../fixtures/mtls/certificates';
 import { claimsOf, clientRecord, ORIGIN, put, SECRET, seedArticle } from '../helpers/fixtures';
 import { issuedToken, newProbe, originSaw, type Echo } from '../helpers/gateway';
+import { dpopKey, dpopProof } from '../helpers/dpop';
 import { callOverMtls, formOverMtls, NOT_PRESENTED, presented } from '../helpers/mtls';
 
 const METADATA = `${ORIGIN}/.well-known/oauth-protected-resource/api`;
@@ -134,6 +136,29 @@ describe('certificate-bound tokens at the gateway (RFC 8705 §3)', () => {
     const verify = createAssertionVerifier({ issuer: ORIGIN, audience: 'https://origin.test', keys: createLocalJWKSet(jwks) });
     const caller = await verify(new Request(echo.url, { method: echo.method, headers: echo.headers }));
     expect(caller.confirmation).toEqual({ 'x5t#S256': clientCert.x5tS256 });
+  });
+});
+
+describe('a token bound to both a DPoP key and a certificate', () => {
+  it('carries both in cnf, is presented as DPoP, and needs the certificate too', async () => {
+    await put('client:client', clientRecord({ tlsClientCertificateBoundAccessTokens: true }));
+    const key = await dpopKey();
+    const proof = await dpopProof(key, { htm: 'POST', htu: `${ORIGIN}/connect/token` });
+    const res = await formOverMtls('/connect/token', { grant_type: 'client_credentials', client_id: 'client', client_secret: SECRET, scope: 'api1' }, presented(clientCert), { DPoP: proof });
+    const body = (await res.json()) as { access_token: string; token_type: string };
+    expect(body.token_type).toBe('DPoP');
+    expect(claimsOf(body.access_token).cnf).toEqual({ jkt: key.jkt, 'x5t#S256': clientCert.x5tS256 });
+
+    const call = async (tls: Record<string, unknown> | undefined) => {
+      const headers = { Authorization: `DPoP ${body.access_token}`, DPoP: await dpopProof(key, { htm: 'GET', htu: `${ORIGIN}/api/x` }, { ath: await accessTokenHash(body.access_token) }) };
+      return callOverMtls('/api/x', { headers }, tls);
+    };
+    expect((await call(presented(clientCert))).status).toBe(200);
+    const refused = await call(presented(other));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('WWW-Authenticate')).toBe(
+      `DPoP algs="ES256 EdDSA RS256 PS256", error="invalid_token", error_description="${ANOTHER}", resource_metadata="${METADATA}"`,
+    );
   });
 });
 

@@ -5,11 +5,12 @@
 // shared machine, and what before/after comparisons of a code change use. With REV, the checkout
 // at that git revision is measured beside the working tree, in alternation.
 // what: healthz, token, jwks, discovery, gateway (verify + proxy to a local origin), open (a public
-// gateway route) (default healthz,token); and signing and verification in layers: signraw,
+// gateway route), gatewaystub and openstub (the same with the origin answered inside the isolate:
+// no I/O, no network noise) (default healthz,token); and signing and verification in layers: signraw,
 // signjose, mint, verifyraw, verifyjose, verifycompact, decodejwt, verifyown; and the steps of a
 // gateway request, one by one: gwmatch, gwverify, gwassert, gwheaders, gwfetch, gwfetchid,
 // signassert (the assertion's signature alone), signhmac (an HMAC of the same bytes), randomid,
-// signer (bench/in-process.ts says what each is).
+// signer, evict (bench/in-process.ts says what each is).
 // IN_PROCESS_N calls per request (default 2000), IN_PROCESS_ALG (default ES256), IN_PROCESS_ROUNDS
 // (default 5). `a+b` measures the layers a and b one after the other in each call.
 // GATEWAY_TOKEN_CACHE_SIZE=0 turns the verified-token cache off (every request verified, as a
@@ -32,8 +33,8 @@ pinServerSide();
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
-const WHATS = ['healthz', 'token', 'jwks', 'discovery', 'gateway', 'open', 'signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown',
-  'gwmatch', 'gwverify', 'gwassert', 'gwheaders', 'gwfetch', 'signassert', 'randomid', 'signer', 'verifycompact', 'decodejwt', 'gwfetchid', 'signhmac'];
+const WHATS = ['healthz', 'token', 'jwks', 'discovery', 'gateway', 'open', 'gatewaystub', 'openstub', 'signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown',
+  'gwmatch', 'gwverify', 'gwassert', 'gwheaders', 'gwfetch', 'signassert', 'randomid', 'signer', 'verifycompact', 'decodejwt', 'gwfetchid', 'signhmac', 'evict'];
 // The first argument is a git revision unless it is a list of the measurements above ("main" is a revision).
 const rev = args[0] && !args[0].split(/[,+]/).every((w) => WHATS.includes(w)) ? args.shift() : undefined;
 const whats = (args[0] ?? 'healthz,token').split(',');

@@ -18,7 +18,8 @@
  * key; `signhmac` an HMAC-SHA-256 of the same bytes instead), `gwheaders` (the origin's request headers), `gwfetch` (the call to the origin and its body;
  * `gwfetchid` with the assertion and identity headers a verified request adds);
  * and parts of the assertion: `randomid` (its `jti`), `signer` (the assertion key's lookup).
- * `a+b` runs a and then b in each call: whether a step costs more beside a fetch than alone.
+ * `a+b` runs a and then b in each call: whether a step costs more beside a fetch than alone;
+ * `evict` writes 4 MB, so that `evict+b` shows b with cold CPU caches.
  */
 import { base64url, compactVerify, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { randomId } from '../src/core/encoding';
@@ -79,6 +80,7 @@ async function layer(what: string, n: number, env: Bindings): Promise<void> {
   const caller = { issuer, clientId: 'client', subject: 'client', scopes: ['api1'], jti: 'jti' };
   // What a MAC over the same bytes would cost instead of the assertion's signature (an HS256 JWS).
   const hmacKey = await crypto.subtle.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  let i = 0;
   const incoming = new Request(`${issuer}/api/resource`, { headers: { Authorization: `Bearer ${token}` } });
   const fetchOrigin = async (headers: HeadersInit) => void (await (await fetch(`${route.origin}/api/resource`, { headers })).arrayBuffer());
   const steps: Record<string, () => unknown> = {
@@ -100,6 +102,9 @@ async function layer(what: string, n: number, env: Bindings): Promise<void> {
     // The same call carrying what a verified request adds: an assertion-sized header and the identity headers.
     gwfetchid: () => fetchOrigin({ 'X-Forwarded-Host': '127.0.0.1:8787', 'Gatehouse-Assertion': token, 'X-Gatehouse-Issuer': issuer, 'X-Gatehouse-Client-Id': 'client', 'X-Gatehouse-Scope': 'api1' }),
     randomid: () => randomId(16),
+    // Writes 4 MB, more than the core's L2 cache holds: what a request's other work and the other
+    // processes of a shared machine do to the caches between two of its steps, without any I/O.
+    evict: () => evictionBuffer.fill(i++ & 0xff),
     signer: () => services.keyRing.signer(Math.floor(Date.now() / 1000), 'assertion'),
   };
   // `a+b`: the steps a and b one after the other in each call, to see whether they cost more together.
@@ -114,7 +119,9 @@ function isLayer(what: string): boolean {
   return what.split('+').every((w) => LAYERS.has(w));
 }
 
-const LAYERS = new Set(['signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown', 'gwmatch', 'gwverify', 'gwassert', 'gwheaders', 'gwfetch', 'signassert', 'randomid', 'signer', 'verifycompact', 'decodejwt', 'gwfetchid', 'signhmac']);
+const evictionBuffer = new Uint8Array(4 << 20);
+
+const LAYERS = new Set(['signraw', 'signjose', 'mint', 'verifyraw', 'verifyjose', 'verifyown', 'gwmatch', 'gwverify', 'gwassert', 'gwheaders', 'gwfetch', 'signassert', 'randomid', 'signer', 'verifycompact', 'decodejwt', 'gwfetchid', 'signhmac', 'evict']);
 
 function request(what: string): Request {
   const base = 'http://127.0.0.1:8787';
@@ -126,13 +133,34 @@ function request(what: string): Request {
   return new Request(`${base}/healthz`);
 }
 
+// The origin's answer (bench/lib/servers.mjs startOrigin), for the `…stub` measurements.
+const ORIGIN_BODY = JSON.stringify({ ok: true, data: 'x'.repeat(200) });
+
+/**
+ * `gatewaystub` and `openstub`: `gateway` and `open` with the origin answered inside the isolate
+ * (the global fetch replaced for the loop), so no I/O: Gatehouse's own work per request without
+ * the network's noise. Their difference is what verification and the assertion add.
+ */
+async function withStubOrigin<T>(run: () => Promise<T>): Promise<T> {
+  const real = globalThis.fetch;
+  globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    await (init?.body ? new Response(init.body).arrayBuffer() : undefined);
+    return new Response(ORIGIN_BODY, { headers: { 'Content-Type': 'application/json' } });
+  };
+  try {
+    return await run();
+  } finally {
+    globalThis.fetch = real;
+  }
+}
+
 export default {
   async fetch(req: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(req.url);
     const n = Number(url.searchParams.get('n') ?? '1');
     const what = url.searchParams.get('what') ?? 'healthz';
     let failed = 0;
-    if ((what === 'gateway' || isLayer(what)) && !bearer) {
+    if ((what === 'gateway' || what === 'gatewaystub' || isLayer(what)) && !bearer) {
       const res = await worker.fetch(request('token'), env, ctx);
       bearer = ((await res.json()) as { access_token: string }).access_token;
     }
@@ -140,11 +168,15 @@ export default {
       await layer(what, n, env);
       return Response.json({ n, what, failed });
     }
-    for (let i = 0; i < n; i++) {
-      const res = await worker.fetch(request(what), env, ctx);
-      await res.arrayBuffer();
-      if (!res.ok) failed++;
-    }
+    const stub = what.endsWith('stub');
+    const calls = async () => {
+      for (let i = 0; i < n; i++) {
+        const res = await worker.fetch(request(stub ? what.slice(0, -'stub'.length) : what), env, ctx);
+        await res.arrayBuffer();
+        if (!res.ok) failed++;
+      }
+    };
+    await (stub ? withStubOrigin(calls) : calls());
     return Response.json({ n, what, failed });
   },
 };

@@ -162,7 +162,7 @@ describe('a DPoP-bound token presented as a bearer token (RFC 9449 §7.2)', () =
 });
 
 describe('POST /connect/token with DPoP: random proofs, property', () => {
-  it('of a valid proof and its random mutations, only the valid one gets a DPoP token', async () => {
+  it('of a valid proof and its random mutations, only the valid one gets a DPoP token', { timeout: 60_000 }, async () => {
     const other = await dpopKey();
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const privateJwk = await exportJWK(key.privateKey);

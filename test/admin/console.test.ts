@@ -179,6 +179,33 @@ describe('admin console: pages and changes', () => {
     expect(await again.text()).toContain('client &quot;job&quot; already exists');
   });
 
+  it('adds a secret with an expiry and removes one, and adds and removes a public key', async () => {
+    const { cookie } = await signIn();
+    const csrf = await csrfOf(await request('/clients/client', { headers: { Cookie: cookie } }));
+    const added = await request('/clients/client/secrets', form({ _csrf: csrf, expires: '2099-12-31', description: 'rollover' }, cookie));
+    expect(added.status).toBe(201);
+    const html = await added.text();
+    expect(html).toContain('It expires 2099-12-31 23:59 UTC.');
+    let stored = JSON.parse((await env.GATEHOUSE.get('client:client'))!) as { secrets: Array<{ id: string; expires?: string; description?: string }> };
+    expect(stored.secrets.map((x) => [x.expires ?? null, x.description ?? null])).toEqual([[null, null], ['2099-12-31T23:59:59.000Z', 'rollover']]);
+    const past = await request('/clients/client/secrets', form({ _csrf: csrf, expires: '2000-01-01' }, cookie));
+    expect(past.status).toBe(400);
+    expect(await past.text()).toContain('&quot;expires&quot; must be in the future');
+    const removed = await request(`/clients/client/secrets/${stored.secrets[1]!.id}/remove`, form({ _csrf: csrf }, cookie));
+    expect(removed.status).toBe(200);
+    stored = JSON.parse((await env.GATEHOUSE.get('client:client'))!);
+    expect(stored.secrets).toHaveLength(1);
+
+    const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1' };
+    expect((await request('/clients/client/keys', form({ _csrf: csrf, key: JSON.stringify(jwk) }, cookie))).status).toBe(200);
+    expect((JSON.parse((await env.GATEHOUSE.get('client:client'))!) as { jwks: { keys: Array<{ kid: string }> } }).jwks.keys.map((k) => k.kid)).toEqual(['k1']);
+    const bad = await request('/clients/client/keys', form({ _csrf: csrf, key: 'not a key' }, cookie));
+    expect(bad.status).toBe(400);
+    expect((await request('/clients/client/keys/k1/remove', form({ _csrf: csrf }, cookie))).status).toBe(200);
+    expect(JSON.parse((await env.GATEHOUSE.get('client:client'))!).jwks).toBeUndefined();
+  });
+
   it('escapes what records hold: a client name cannot inject markup', async () => {
     const { cookie } = await signIn();
     const csrf = await csrfOf(await request('/clients/client', { headers: { Cookie: cookie } }));

@@ -72,13 +72,16 @@ export function Layout(props: { title: string; viewer?: Viewer; section?: Sectio
           {viewer && (
             <form method="post" action={`${CONSOLE_PATH}/sign-out`}>
               <span class="who">Signed in as {viewer.name} </span>
-              {viewer.session && (
+              {viewer.session ? (
                 <>
                   <Csrf viewer={viewer} />
                   <button type="submit" class="secondary inline">
                     Sign out
                   </button>
                 </>
+              ) : (
+                // Signed in through Cloudflare Access: its own logout ends the Access session.
+                <a href="/cdn-cgi/access/logout">Sign out of Access</a>
               )}
             </form>
           )}

@@ -247,7 +247,7 @@ describe('gatehouse --url: the same commands through the admin API of the runnin
       remote(['clients', 'list', '--token', 'not-a-token']),
       remote(['clients', 'list'], { GATEHOUSE_CLIENT_SECRET: 'wrong' }),
     ]);
-    expect(json<{ clients: Array<{ clientId: string }> }>(clients).clients.map((c) => c.clientId)).toEqual(['billing', 'client', 'gatehouse-admin', 'm2m', 'pki', 'published', 'signer']);
+    expect(json<{ clients: Array<{ clientId: string }> }>(clients).clients.map((c) => c.clientId)).toEqual(['billing', 'client', 'console', 'gatehouse-admin', 'm2m', 'pki', 'published', 'signer']);
     noHashes(clients);
     expect(json<{ keys: unknown[] }>(keys).keys).toEqual([expect.objectContaining({ status: 'signing', alg: 'RS256' })]);
     expect(ghost).toEqual({ code: 1, stdout: '', stderr: 'gatehouse: no client "ghost"\n' });

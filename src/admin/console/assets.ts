@@ -44,6 +44,8 @@ h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
 td code, td a { overflow-wrap: anywhere; }
+/* Key ids and secrets are 43 characters without a break: they must not widen a 360 px page. */
+p, .notice, dd, h1 { overflow-wrap: anywhere; }
 th { font-size: .875rem; color: var(--muted); }
 .table-wrap { overflow-x: auto; }
 label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }

@@ -81,9 +81,12 @@ export function KeyTimeline(props: { rows: KeyRow[]; now: number; nextRotation: 
       {ticks.map((t) => (
         <g>
           <line x1={x(t)} x2={x(t)} y1={TOP - 6} y2={height - BOTTOM} stroke="#e1e4e8" stroke-width="1" />
-          <text x={x(t)} y={height - BOTTOM + 18} font-size="12" text-anchor="middle" fill="#57606a">
-            {new Date(t * 1000).toLocaleDateString('en', { month: 'short', year: 'numeric', timeZone: 'UTC' })}
-          </text>
+          {/* A label that would run off the right edge is left out; its line stays. */}
+          {x(t) < WIDTH - 40 && (
+            <text x={x(t)} y={height - BOTTOM + 18} font-size="12" text-anchor="middle" fill="#57606a">
+              {new Date(t * 1000).toLocaleDateString('en', { month: 'short', year: 'numeric', timeZone: 'UTC' })}
+            </text>
+          )}
         </g>
       ))}
       {rows.map((r, i) => {

@@ -1,3 +1,4 @@
+import { setLogWriter } from '../core/log';
 import { OAuthError } from '../errors';
 import { helpText, parseCommand, resolve, TargetError, UsageError, type CommandContext, type CommandSpec } from './command';
 import { adminCommand } from './commands/admin';
@@ -36,6 +37,8 @@ function exitCodeOf(error: unknown): number {
 
 /** Runs the CLI with its arguments (without `node` and the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // The admin operations log as they do in the Worker; here those lines go to stderr, beside the output.
+  setLogWriter((_level, line) => process.stderr.write(`${line}\n`));
   const { spec, path, rest } = resolve(ROOT, argv);
   const helpFor = (p: string[]) => `Run '${['gatehouse', ...p].join(' ')} --help' for usage.\n`;
   let target: OpenTarget | undefined;

@@ -56,7 +56,21 @@ function redact(fields: Record<string, unknown>): Record<string, unknown> {
 export function log(level: LogLevel, event: LogEvent, fields: Record<string, unknown> = {}): void {
   if (RANK[level] < threshold) return;
   const line = JSON.stringify({ level, event, time: new Date().toISOString(), ...redact(fields) });
+  writeLine(level, line);
+}
+
+function consoleWriter(level: LogLevel, line: string): void {
   if (level === 'error') console.error(line);
   else if (level === 'warn') console.warn(line);
   else console.log(line);
+}
+
+let writeLine: (level: LogLevel, line: string) => void = consoleWriter;
+
+/**
+ * Where log lines go. In a Worker, the console (Workers Logs reads it). The CLI sends every line to
+ * stderr, so that its stdout holds only its output and `--json` output parses.
+ */
+export function setLogWriter(writer: (level: LogLevel, line: string) => void): void {
+  writeLine = writer;
 }

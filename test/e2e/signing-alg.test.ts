@@ -95,8 +95,11 @@ describe('TOKEN_SIGNING_ALG decides the signing key, against npm start of a fres
     expect(seeded.stdout).toContain('note: the local signing key is ES256 while TOKEN_SIGNING_ALG is EdDSA; `npm start -- --new-key` switches now');
 
     // The rotation publishes an EdDSA successor, which signs after KEY_PROPAGATION.
-    const rotated = await cli(['keys', 'rotate']);
-    expect({ code: rotated.code, stderr: rotated.stderr }).toEqual({ code: 0, stderr: '' });
+    // Its log line goes to stderr, so that the JSON on stdout parses.
+    const rotated = await cli(['keys', 'rotate', '--json']);
+    expect(rotated.code).toBe(0);
+    expect(() => JSON.parse(rotated.stdout)).not.toThrow();
+    expect(rotated.stderr).toMatch(/^\{"level":"info","event":"key_rotated",[^\n]*\}\n$/);
     const listed = await cli(['keys', 'list', '--json']);
     const keys = (JSON.parse(listed.stdout) as { keys: Array<{ alg: string; status: string }> }).keys;
     expect(keys.map((k) => [k.alg, k.status])).toEqual([['EdDSA', 'next'], ['ES256', 'signing']]);

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +7,10 @@ import { startBrowser, type RunningBrowser } from './helpers/browser';
 import { startServer, type RunningServer } from './helpers/server';
 
 const PORT = 18700;
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'console');
+// Every run takes the screenshots; `UPDATE_SCREENSHOTS=1 npm test` writes them over docs/console's,
+// other runs into a temporary folder, so that a test run leaves the checkout as it was.
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', '..', 'docs', 'console') : join(tmpdir(), 'gatehouse-console-screenshots');
+mkdirSync(SHOTS, { recursive: true });
 
 let server: RunningServer;
 let chromium: RunningBrowser;

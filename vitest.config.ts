@@ -17,6 +17,7 @@ const TEST_GATEWAY_ROUTES = [
   { prefix: '/rollover', origin: 'https://origin.test', audience: 'api1', issuers: ['https://rollover.idp.test'] },
   { prefix: '/flaky', origin: 'https://origin.test', audience: 'api1', issuers: ['https://flaky.idp.test'] },
   { prefix: '/dpop-only', origin: 'https://origin.test', audience: 'api1', scopes: ['api1'], dpop: 'required' },
+  { prefix: '/dpop-global', origin: 'https://origin.test', audience: 'api1', scopes: ['api1'], dpopReplay: 'global' },
 ];
 
 export default defineConfig({

@@ -128,9 +128,9 @@ const get = (instance, path, headers) => ({ pid: instance.pid, load: { url: `${i
 const oidcToken = (provider) => ({ pid: provider.pid, load: { url: `${provider.url}/token`, method: 'POST', headers: FORM, body: tokenBody() } });
 const gateway = (instance, rawOp = undefined) => ({ ...get(instance, '/api/resource', { authorization: `Bearer ${instance.token}` }), rawOp });
 // Authorization: DPoP with the instance's bound token, and a fresh proof with ath for each request.
-const dpopGateway = (instance) => ({
-  ...get(instance, '/api/resource', { authorization: `DPoP ${instance.dpopToken}` }),
-  dpop: dpopLoad('GET', `${instance.url}/api/resource`, instance.dpopToken),
+const dpopGateway = (instance, path = '/api/resource') => ({
+  ...get(instance, path, { authorization: `DPoP ${instance.dpopToken}` }),
+  dpop: dpopLoad('GET', `${instance.url}${path}`, instance.dpopToken),
 });
 
 try {
@@ -138,7 +138,9 @@ try {
   const origin = await startOrigin(port++);
   const oneRoute = gatewayRoutes(origin.url);
   const rs = await gatehouse('RS256', { routes: oneRoute });
-  const es = await gatehouse('ES256', { routes: oneRoute, wideScopes: 50, signerJwk: signerPublicJwk });
+  // /global: the /api route with the global DPoP replay check (one Durable Object round trip per request).
+  const withGlobalReplay = JSON.stringify([...JSON.parse(oneRoute), { prefix: '/global', origin: origin.url, audience: 'api1', scopes: ['api1'], dpopReplay: 'global' }]);
+  const es = await gatehouse('ES256', { routes: withGlobalReplay, wideScopes: 50, signerJwk: signerPublicJwk });
   const ed = await gatehouse('EdDSA', { routes: oneRoute });
   const many = await gatehouse('ES256', { routes: gatewayRoutes(origin.url, 500), extraClients: 10_000 });
   const quiet = await gatehouse('ES256', { routes: oneRoute, settings: { LOG_LEVEL: 'warn' } });
@@ -192,6 +194,7 @@ try {
     const url = `${g.url}/api/resource`;
     await expectOk(url, { headers: { authorization: `DPoP ${g.dpopToken}`, dpop: await dpopProof('GET', url, g.dpopToken) } });
   }
+  await expectOk(`${es.url}/global/resource`, { headers: { authorization: `DPoP ${es.dpopToken}`, dpop: await dpopProof('GET', `${es.url}/global/resource`, es.dpopToken) } });
   await expectOk(`${es.url}/connect/token`, { method: 'POST', headers: { ...FORM, dpop: await dpopProof('POST', `${es.url}/connect/token`) }, body: tokenBody() });
   await expectOk(`${pass.url}/__assert/api/resource`);
   await expectOk(`${nodeGateway.url}/open/resource`);
@@ -259,6 +262,7 @@ try {
     gwEdEvery: gateway(edEvery, 'verify EdDSA'),
     gwEsDpop: dpopGateway(es),
     gwEsEveryDpop: dpopGateway(esEvery),
+    gwEsDpopGlobal: dpopGateway(es, '/global/resource'),
     es256Dpop: { ...token(es), dpop: dpopLoad('POST', `${es.url}/connect/token`) },
     passAssert: { ...get(pass, '/__assert/api/resource'), rawOp: 'sign ES256' },
     nodePass: get(nodeGateway, '/open/resource'),
@@ -311,7 +315,7 @@ try {
   const s = Object.fromEntries(Object.keys(scenarios).map((k) => [k, summary(k)]));
   // The gateway's own cost: over the plain pass-through route to the same origin.
   const overPass = Object.fromEntries(
-    ['open', 'gwRs', 'gwEs', 'gwEd', 'gwMany', 'gwRsEvery', 'gwEsEvery', 'gwEdEvery', 'gwEsDpop', 'gwEsEveryDpop', 'passAssert'].map((k) => [k, summary(k, 'pass')]),
+    ['open', 'gwRs', 'gwEs', 'gwEd', 'gwMany', 'gwRsEvery', 'gwEsEvery', 'gwEdEvery', 'gwEsDpop', 'gwEsEveryDpop', 'gwEsDpopGlobal', 'passAssert'].map((k) => [k, summary(k, 'pass')]),
   );
   // The Node.js gateway's own work: over its own pass-through route.
   const nodeOver = Object.fromEntries(['nodeEvery', 'nodeCached'].map((k) => [k, summary(k, 'nodePass')]));
@@ -387,6 +391,12 @@ try {
       ...overPass.gwEsEveryDpop,
       reference: 'gateway ES256 bearer, every request verified',
       ratioOf: overPass.gwEsEvery,
+    },
+    {
+      name: 'gateway ES256 with DPoP and `dpopReplay: "global"` (one Durable Object round trip per request, the object in the same workerd), token sent again; marginal over pass-through',
+      ...overPass.gwEsDpopGlobal,
+      reference: 'gateway ES256 with DPoP, per-isolate replay check',
+      ratioOf: overPass.gwEsDpop,
     },
     { name: 'gateway ES256, 500 routes; marginal over pass-through', ...overPass.gwMany, reference: 'gateway ES256, 1 route', ratioOf: overPass.gwEs },
     {

@@ -31,6 +31,11 @@ export interface GatewayRoute {
   realm: string;
   /** `allowed`: Bearer and DPoP tokens (a bound token only as DPoP); `required`: DPoP only (RFC 9449 §7). */
   dpop: 'allowed' | 'required';
+  /**
+   * Where a DPoP proof's `jti` is checked for reuse (RFC 9449 §11.1): `isolate` (each isolate
+   * remembers the proofs it accepted) or `global` (one Durable Object per key, every location).
+   */
+  dpopReplay: 'isolate' | 'global';
 }
 
 /** Paths the Worker serves itself; a route may not shadow them. */
@@ -38,7 +43,7 @@ const RESERVED_SEGMENTS = new Set(['connect', '.well-known', 'healthz', 'admin']
 
 const FIELDS = new Set([
   'prefix', 'origin', 'audience', 'scopes', 'scopeMatch', 'methods', 'forwardAuthorization',
-  'issuers', 'stripPrefix', 'pathParameters', 'assertionAudience', 'public', 'realm', 'dpop',
+  'issuers', 'stripPrefix', 'pathParameters', 'assertionAudience', 'public', 'realm', 'dpop', 'dpopReplay',
 ]);
 
 // RFC 3986 §2.3 unreserved characters only: a prefix is compared byte for byte with the canonical
@@ -119,11 +124,14 @@ export function parseRoute(where: string, raw: unknown): GatewayRoute {
         return s;
       });
     }
-  } else if (r.audience !== undefined || r.scopes !== undefined || r.issuers !== undefined || r.forwardAuthorization !== undefined || r.dpop !== undefined) {
-    throw new ConfigError(where, 'is public, so it cannot have audience, scopes, issuers, forwardAuthorization or dpop');
+  } else if (r.audience !== undefined || r.scopes !== undefined || r.issuers !== undefined || r.forwardAuthorization !== undefined || r.dpop !== undefined || r.dpopReplay !== undefined) {
+    throw new ConfigError(where, 'is public, so it cannot have audience, scopes, issuers, forwardAuthorization, dpop or dpopReplay');
   }
   if (r.dpop !== undefined && r.dpop !== 'allowed' && r.dpop !== 'required') {
     throw new ConfigError(`${where}.dpop`, `must be "allowed" or "required"; got ${JSON.stringify(r.dpop)}`);
+  }
+  if (r.dpopReplay !== undefined && r.dpopReplay !== 'isolate' && r.dpopReplay !== 'global') {
+    throw new ConfigError(`${where}.dpopReplay`, `must be "isolate" or "global"; got ${JSON.stringify(r.dpopReplay)}`);
   }
 
   if (r.scopeMatch !== undefined && r.scopeMatch !== 'all' && r.scopeMatch !== 'any') {
@@ -155,6 +163,7 @@ export function parseRoute(where: string, raw: unknown): GatewayRoute {
     public: isPublic,
     realm: (r.realm as string | undefined) ?? 'gatehouse',
     dpop: (r.dpop as 'allowed' | 'required' | undefined) ?? 'allowed',
+    dpopReplay: (r.dpopReplay as 'isolate' | 'global' | undefined) ?? 'isolate',
   };
 }
 

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AcceptedToken } from '../core/access-token-verifier';
+import type { DpopProof } from '../core/dpop';
 import { presentedThumbprint } from '../core/client-certificate';
 import { log } from '../core/log';
 import { TokenRejected } from '../core/verify-token';
@@ -8,7 +9,7 @@ import { bearerChallenge, bearerToken, GATEWAY_DESCRIPTIONS } from '../http/bear
 import { issuerFor } from '../oauth/issuer';
 import { servicesFor } from '../services';
 import type { GatewayEnv } from './context';
-import { dpopChallenge, dpopProofKey, dpopToken, isDpopAuthorization } from './dpop';
+import { claimProofEverywhere, dpopChallenge, dpopProofKey, dpopToken, isDpopAuthorization } from './dpop';
 import { resourceMetadataUrl } from './protected-resource-metadata';
 import { scopesSatisfy } from './scopes';
 
@@ -56,10 +57,10 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
     }
 
     let token: string;
-    let dpopJkt: string | undefined;
+    let proof: DpopProof | undefined;
     if (asDpop) {
       token = dpopToken(authorization, metadata);
-      dpopJkt = await dpopProofKey(c.req.raw, token, dpopReplay, Math.floor(Date.now() / 1000), metadata);
+      proof = await dpopProofKey(c.req.raw, token, dpopReplay, Math.floor(Date.now() / 1000), metadata);
     } else {
       token = bearerToken(authorization, route.realm, GATEWAY_DESCRIPTIONS, metadata);
     }
@@ -72,7 +73,7 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
         clockSkewSeconds: config.gateway.clockSkewSeconds,
         types: config.gateway.tokenTypes,
         presentedAs: asDpop ? 'DPoP' : 'Bearer',
-        dpopJkt,
+        dpopJkt: proof?.jkt,
         certificateThumbprint: await presentedThumbprint(c.req.raw),
         // Audience, issuers and `typ` are route settings: a verification holds for its route only.
         cacheKey: route.prefix,
@@ -93,6 +94,8 @@ export function verifyToken(): MiddlewareHandler<GatewayEnv> {
         headers: { 'WWW-Authenticate': challenge({ error: 'insufficient_scope', error_description: description, scope: route.scopes.join(' ') }) },
       });
     }
+
+    if (proof && route.dpopReplay === 'global') await claimProofEverywhere(c.env, proof, metadata);
 
     c.set('caller', {
       issuer: accepted.issuer,

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { accessTokenHash } from '../../src/core/dpop';
+import type { Bindings } from '../../src/env';
 import { app } from '../../src/index';
 import { dpopKey, dpopProof, rawJws, type DpopKey } from '../helpers/dpop';
 import { claimsOf, ORIGIN, SECRET, seedArticle, tokenRequest } from '../helpers/fixtures';
@@ -31,11 +32,17 @@ async function boundToken(): Promise<string> {
 }
 
 /** Calls the gateway with `Authorization: DPoP <token>` and the given DPoP header values (one each). */
-function callDpop(token: string, path: string, proofs: string[], method = 'GET'): Promise<Response> {
+function callDpop(token: string, path: string, proofs: string[], method = 'GET', bindings: Bindings = env as Bindings): Promise<Response> {
   const headers = new Headers({ Authorization: `DPoP ${token}` });
   for (const proof of proofs) headers.append('DPoP', proof);
-  return app.fetch(new Request(`${ORIGIN}${path}`, { method, headers }), env) as Promise<Response>;
+  return app.fetch(new Request(`${ORIGIN}${path}`, { method, headers }), bindings) as Promise<Response>;
 }
+
+/**
+ * Bindings of another isolate: other bindings build other services, with caches of their own, as
+ * another isolate or location would; only a Durable Object is shared.
+ */
+const elsewhere = (): Bindings => ({ ...(env as Bindings) });
 
 /** A valid proof for a GET of `path` with `token`; `claims` override. */
 async function proofFor(token: string, path: string, claims: Record<string, unknown> = {}, signer = key, method = 'GET'): Promise<string> {
@@ -96,6 +103,51 @@ describe('gateway: DPoP tokens (RFC 9449 §7.1)', () => {
     const proof = await proofFor(token, '/api/x');
     expect((await callDpop(token, '/api/x', [proof])).status).toBe(200);
     await expectProofRefused(token, proof, 'DPoP proof has already been used');
+  });
+
+  it('per isolate by default: a proof replayed to another isolate is accepted there (docs/dpop.md)', async () => {
+    const token = await boundToken();
+    const proof = await proofFor(token, '/api/x');
+    expect((await callDpop(token, '/api/x', [proof])).status).toBe(200);
+    expect((await callDpop(token, '/api/x', [proof], 'GET', elsewhere())).status).toBe(200);
+  });
+
+  it('dpopReplay "global": a proof used in one isolate is refused in another, and the origin is not called', async () => {
+    const token = await boundToken();
+    const probe = newProbe();
+    const path = `/dpop-global/x?probe=${probe}`;
+    const proof = await proofFor(token, path);
+    const first = await callDpop(token, path, [proof]);
+    expect(first.status).toBe(200);
+    await first.arrayBuffer();
+    const again = newProbe();
+    // The same proof for a request with another query: htu leaves the query out (§4.2), so it is valid there.
+    const replayed = await callDpop(token, `/dpop-global/x?probe=${again}`, [proof], 'GET', elsewhere());
+    const description = 'DPoP proof has already been used';
+    await expectRefused(replayed, 401, 'invalid_dpop_proof', description, proofChallenge(description, '/dpop-global'));
+    expect(await originSaw(again)).toBe(false);
+  });
+
+  it('dpopReplay "global": of concurrent uses of one proof in separate isolates, exactly one passes', async () => {
+    const token = await boundToken();
+    const proof = await proofFor(token, '/dpop-global/x');
+    const statuses = await Promise.all(Array.from({ length: 6 }, async () => {
+      const res = await callDpop(token, '/dpop-global/x', [proof], 'GET', elsewhere());
+      await res.arrayBuffer();
+      return res.status;
+    }));
+    expect(statuses.sort()).toEqual([200, 401, 401, 401, 401, 401]);
+  });
+
+  it('dpopReplay "global": without its Durable Object binding the route answers 503, never skipping the check', async () => {
+    const token = await boundToken();
+    const probe = newProbe();
+    const path = `/dpop-global/x?probe=${probe}`;
+    const res = await callDpop(token, path, [await proofFor(token, path)], 'GET', { ...(env as Bindings), ASSERTION_REPLAY: undefined });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('Cache-Control')).toBe('no-store');
+    expect(await res.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'the DPoP replay check is unavailable; try again later' });
+    expect(await originSaw(probe)).toBe(false);
   });
 
   it('refuses a proof for another URL, another method, or too old', async () => {

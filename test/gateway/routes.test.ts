@@ -32,6 +32,7 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
       public: false,
       realm: 'gatehouse',
       dpop: 'allowed',
+      dpopReplay: 'isolate',
     }]);
   });
 
@@ -81,8 +82,10 @@ describe('gateway routes: parsing GATEWAY_ROUTES', () => {
     [[{ ...ok, issuers: ['http://idp.example.com'] }], 'GATEWAY_ROUTES[0].issuers[0] must use https (http only for localhost); got "http://idp.example.com"'],
     [[{ ...ok, issuers: [] }], 'GATEWAY_ROUTES[0].issuers must be "self" or an issuer URL or a non-empty list of them; got []'],
     [[{ ...ok, dpop: 'always' }], 'GATEWAY_ROUTES[0].dpop must be "allowed" or "required"; got "always"'],
-    [[{ ...ok, public: true }], 'GATEWAY_ROUTES[0] is public, so it cannot have audience, scopes, issuers, forwardAuthorization or dpop'],
-    [[{ ...ok, orign: 'x' }], 'GATEWAY_ROUTES[0].orign is not a route setting (known: prefix, origin, audience, scopes, scopeMatch, methods, forwardAuthorization, issuers, stripPrefix, pathParameters, assertionAudience, public, realm, dpop)'],
+    [[{ ...ok, dpopReplay: 'everywhere' }], 'GATEWAY_ROUTES[0].dpopReplay must be "isolate" or "global"; got "everywhere"'],
+    [[{ ...ok, public: true }], 'GATEWAY_ROUTES[0] is public, so it cannot have audience, scopes, issuers, forwardAuthorization, dpop or dpopReplay'],
+    [[{ prefix: '/p', origin: 'https://a.internal', public: true, dpopReplay: 'global' }], 'GATEWAY_ROUTES[0] is public, so it cannot have audience, scopes, issuers, forwardAuthorization, dpop or dpopReplay'],
+    [[{ ...ok, orign: 'x' }], 'GATEWAY_ROUTES[0].orign is not a route setting (known: prefix, origin, audience, scopes, scopeMatch, methods, forwardAuthorization, issuers, stripPrefix, pathParameters, assertionAudience, public, realm, dpop, dpopReplay)'],
     [[ok, { ...ok, origin: 'https://b.internal' }], 'GATEWAY_ROUTES[1].prefix repeats "/api" of GATEWAY_ROUTES[0]'],
   ])('refuses %j naming the bad entry', (value, message) => {
     expect(problem(value)).toBe(message);

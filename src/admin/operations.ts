@@ -1,4 +1,4 @@
-import type { ClaimValue, ClientAuthMethodName, TlsSubjectField } from '../core/records';
+import type { ClaimValue, ClientAuthMethodName, ClientRecord, TlsSubjectField } from '../core/records';
 import type { ClientKeysView, ClientKeyView, ClientView, CreatedSecret, KeyView, ResourceView, ScopeView, SecretView } from './views';
 
 /** A new secret: generated unless `value` is given; `expires` is an ISO 8601 date in the future. */
@@ -8,8 +8,12 @@ export interface NewSecret {
   description?: string;
 }
 
-/** A new client; `secret`, when present, adds a first secret (generated unless it has a `value`). */
-export interface NewClient {
+/**
+ * A new client; `secret`, when present, adds a first secret (generated unless it has a `value`).
+ * Its key and certificate settings are the record's own (src/core/records.ts says what each means).
+ */
+export interface NewClient
+  extends Pick<ClientRecord, 'jwksUri' | 'requireDPoP' | TlsSubjectField | 'tlsClientCertificateThumbprints' | 'tlsClientCertificateBoundAccessTokens'> {
   clientId: string;
   name?: string;
   enabled?: boolean;
@@ -21,20 +25,6 @@ export interface NewClient {
   claimsPrefix?: string;
   /** How it may authenticate; absent means the two secret methods. */
   authMethods?: ClientAuthMethodName[];
-  /** Where it publishes its public keys for private_key_jwt; https (http for localhost only). */
-  jwksUri?: string;
-  /** Its tokens must be DPoP-bound: a token request without a DPoP proof is refused (docs/dpop.md). */
-  requireDPoP?: boolean;
-  /** For tls_client_auth, exactly one of these five: the certificate's subject DN (RFC 4514) or one SAN (docs/mtls.md). */
-  tlsClientAuthSubjectDn?: string;
-  tlsClientAuthSanDns?: string;
-  tlsClientAuthSanUri?: string;
-  tlsClientAuthSanIp?: string;
-  tlsClientAuthSanEmail?: string;
-  /** For self_signed_tls_client_auth: the x5t#S256 thumbprints of its certificates. */
-  tlsClientCertificateThumbprints?: string[];
-  /** Its tokens are bound to the certificate of its token request (RFC 8705 §3). */
-  tlsClientCertificateBoundAccessTokens?: boolean;
   /** Refused when `authMethods` leaves out both secret methods. */
   secret?: NewSecret;
 }

@@ -21,15 +21,33 @@ function Toggle(props: { viewer: Viewer; action: string; enabled: boolean; name:
   );
 }
 
-/** The API scopes. */
-export function ScopesPage(props: { viewer: Viewer; scopes: ScopeView[]; notice?: string }) {
+/** One row of a catalog list: a scope or a resource. */
+interface CatalogRow {
+  name: string;
+  displayName: string | null;
+  enabled: boolean;
+  /** The fourth column: how a scope is granted, or a resource's scopes. */
+  detail: string;
+  path: string;
+}
+
+/** The list of API scopes or API resources: name, display name, status, one detail, and a toggle. */
+function CatalogListPage(props: {
+  viewer: Viewer;
+  notice?: string;
+  title: string;
+  section: 'scopes' | 'resources';
+  newLabel: string;
+  detailHeader: string;
+  rows: CatalogRow[];
+}) {
   return (
-    <Layout title="API scopes" viewer={props.viewer} section="scopes">
-      <h1>API scopes</h1>
+    <Layout title={props.title} viewer={props.viewer} section={props.section}>
+      <h1>{props.title}</h1>
       {props.notice && <Notice kind="ok">{props.notice}</Notice>}
       <p>
-        <a class="button" href={`${CONSOLE_PATH}/scopes/new`}>
-          New API scope
+        <a class="button" href={`${CONSOLE_PATH}/${props.section}/new`}>
+          {props.newLabel}
         </a>
       </p>
       <div class="table-wrap">
@@ -39,25 +57,25 @@ export function ScopesPage(props: { viewer: Viewer; scopes: ScopeView[]; notice?
               <th scope="col">Name</th>
               <th scope="col" class="opt">Display name</th>
               <th scope="col">Status</th>
-              <th scope="col" class="opt">Granted</th>
+              <th scope="col" class="opt">{props.detailHeader}</th>
               <th scope="col">
                 <span class="hint">Action</span>
               </th>
             </tr>
           </thead>
           <tbody>
-            {props.scopes.map((s) => (
+            {props.rows.map((row) => (
               <tr>
                 <td>
-                  <a href={scopePath(s.name)}>{s.name}</a>
+                  <a href={row.path}>{row.name}</a>
                 </td>
-                <td class="opt">{s.displayName ?? ''}</td>
+                <td class="opt">{row.displayName ?? ''}</td>
                 <td>
-                  <Status enabled={s.enabled} />
+                  <Status enabled={row.enabled} />
                 </td>
-                <td class="opt">{s.explicitOnly ? 'only when asked for' : 'by default'}</td>
+                <td class="opt">{row.detail}</td>
                 <td>
-                  <Toggle viewer={props.viewer} action={scopePath(s.name)} enabled={s.enabled} name={s.name} />
+                  <Toggle viewer={props.viewer} action={row.path} enabled={row.enabled} name={row.name} />
                 </td>
               </tr>
             ))}
@@ -66,6 +84,18 @@ export function ScopesPage(props: { viewer: Viewer; scopes: ScopeView[]; notice?
       </div>
     </Layout>
   );
+}
+
+/** The API scopes. */
+export function ScopesPage(props: { viewer: Viewer; scopes: ScopeView[]; notice?: string }) {
+  const rows = props.scopes.map((s) => ({
+    name: s.name,
+    displayName: s.displayName,
+    enabled: s.enabled,
+    detail: s.explicitOnly ? 'only when asked for' : 'by default',
+    path: scopePath(s.name),
+  }));
+  return <CatalogListPage viewer={props.viewer} notice={props.notice} title="API scopes" section="scopes" newLabel="New API scope" detailHeader="Granted" rows={rows} />;
 }
 
 /** Create or edit an API scope. */
@@ -121,49 +151,14 @@ export function ScopeFormPage(props: { viewer: Viewer; scope?: ScopeView; values
 
 /** The API resources. */
 export function ResourcesPage(props: { viewer: Viewer; resources: ResourceView[]; notice?: string }) {
-  return (
-    <Layout title="API resources" viewer={props.viewer} section="resources">
-      <h1>API resources</h1>
-      {props.notice && <Notice kind="ok">{props.notice}</Notice>}
-      <p>
-        <a class="button" href={`${CONSOLE_PATH}/resources/new`}>
-          New API resource
-        </a>
-      </p>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col" class="opt">Display name</th>
-              <th scope="col">Status</th>
-              <th scope="col" class="opt">Scopes</th>
-              <th scope="col">
-                <span class="hint">Action</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.resources.map((r) => (
-              <tr>
-                <td>
-                  <a href={resourcePath(r.name)}>{r.name}</a>
-                </td>
-                <td class="opt">{r.displayName ?? ''}</td>
-                <td>
-                  <Status enabled={r.enabled} />
-                </td>
-                <td class="opt">{r.scopes.join(' ')}</td>
-                <td>
-                  <Toggle viewer={props.viewer} action={resourcePath(r.name)} enabled={r.enabled} name={r.name} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </Layout>
-  );
+  const rows = props.resources.map((r) => ({
+    name: r.name,
+    displayName: r.displayName,
+    enabled: r.enabled,
+    detail: r.scopes.join(' '),
+    path: resourcePath(r.name),
+  }));
+  return <CatalogListPage viewer={props.viewer} notice={props.notice} title="API resources" section="resources" newLabel="New API resource" detailHeader="Scopes" rows={rows} />;
 }
 
 /** Create or edit an API resource. */

@@ -5,6 +5,18 @@ import { CONSOLE_PATH } from './paths';
 const clientPath = (id: string) => `${CONSOLE_PATH}/clients/${encodeURIComponent(id)}`;
 
 /** A date-time as the page shows it: ISO 8601 in UTC, to the minute. */
+/** A one-click removal (a secret, a key) in a table row; `label` names what goes, for screen readers. */
+function RemoveButton(props: { viewer: Viewer; action: string; label: string }) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      <Csrf viewer={props.viewer} />
+      <button type="submit" class="danger" aria-label={props.label}>
+        Remove
+      </button>
+    </form>
+  );
+}
+
 export function when(iso: string | number | null): string {
   if (iso === null) return '—';
   const d = typeof iso === 'number' ? new Date(iso * 1000) : new Date(iso);
@@ -227,12 +239,7 @@ export function ClientPage(props: {
                 <td class="opt">{s.description ?? ''}</td>
                 <td>
                   {s.id && (
-                    <form method="post" action={`${base}/secrets/${encodeURIComponent(s.id)}/remove`} class="inline">
-                      <Csrf viewer={viewer} />
-                      <button type="submit" class="danger" aria-label={`Remove secret ${s.id}`}>
-                        Remove
-                      </button>
-                    </form>
+                    <RemoveButton viewer={viewer} action={`${base}/secrets/${encodeURIComponent(s.id)}/remove`} label={`Remove secret ${s.id}`} />
                   )}
                 </td>
               </tr>
@@ -284,12 +291,7 @@ export function ClientPage(props: {
                   </td>
                   <td class="opt">{k.thumbprint}</td>
                   <td>
-                    <form method="post" action={`${base}/keys/${encodeURIComponent(k.kid ?? k.thumbprint)}/remove`} class="inline">
-                      <Csrf viewer={viewer} />
-                      <button type="submit" class="danger" aria-label={`Remove key ${k.kid ?? k.thumbprint}`}>
-                        Remove
-                      </button>
-                    </form>
+                    <RemoveButton viewer={viewer} action={`${base}/keys/${encodeURIComponent(k.kid ?? k.thumbprint)}/remove`} label={`Remove key ${k.kid ?? k.thumbprint}`} />
                   </td>
                 </tr>
               ))}
